@@ -1,0 +1,121 @@
+"""Throughput and p99 of the hot paths, measured with wrk against gunicorn.
+
+    .venv/bin/python bench/bench.py [--seconds 10] [--connections 16]
+
+The server runs one gunicorn worker pinned to CPU 0 and wrk runs pinned to CPU 1 (when
+`taskset` exists), on a fresh migrated database (SQLite in a temp dir unless DATABASE_URL
+is set). Needs `wrk` (Debian: apt-get install wrk). Prints one line per scenario.
+"""
+
+import argparse
+import json
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+
+POST_LUA = """
+wrk.method = "POST"
+wrk.headers["Content-Type"] = "application/json"
+wrk.body = '{"body": "A benchmark post with a #hashtag and **bold** text.", "title": "Bench"}'
+"""
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def pinned(cpu: int, command: list[str]) -> list[str]:
+    if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1:
+        return ["taskset", "-c", str(cpu), *command]
+    return command
+
+
+def request(url: str, body: dict | None = None) -> dict:
+    data = json.dumps(body).encode() if body is not None else None
+    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 (our own server)
+        return json.load(response)
+
+
+def wait_for(url: str, seconds: float = 20) -> None:
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(url, timeout=1)  # noqa: S310
+            return
+        except OSError:
+            time.sleep(0.1)
+    raise SystemExit(f"server at {url} did not start")
+
+
+def run_wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple[float, str]:
+    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
+    if lua:
+        command[1:1] = ["-s", str(lua)]
+    output = subprocess.run(
+        pinned(1, command), capture_output=True, text=True, check=True
+    ).stdout
+    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
+    p99 = re.search(r"99%\s+(\S+)", output).group(1)
+    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
+    if errors:
+        raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
+    return rps, p99
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--seconds", type=int, default=10)
+    parser.add_argument("--connections", type=int, default=16)
+    args = parser.parse_args()
+    if not shutil.which("wrk"):
+        raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
+
+    with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
+        env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
+        subprocess.run(
+            [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
+            cwd=ROOT, env=env, check=True, capture_output=True,
+        )
+        port = free_port()
+        base = f"http://127.0.0.1:{port}"
+        server = subprocess.Popen(
+            pinned(0, [str(BIN / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
+                       "--log-level", "warning", "wsgi:app"]),
+            cwd=ROOT, env=env,
+        )
+        try:
+            wait_for(base + "/")
+            code = "\n".join(f"def function_{i}(x):\n    return x * {i}  # line {i}"
+                             for i in range(100))
+            code_post = request(base + "/api/posts", {"body": code, "font": "code"})["data"]
+            lua = Path(tmp) / "post.lua"
+            lua.write_text(POST_LUA)
+            scenarios = [
+                ("page /{id} (200-line code post)", f"{base}/{code_post['id']}", None),
+                ("API GET /api/posts/{id}", f"{base}/api/posts/{code_post['id']}", None),
+                ("API POST /api/posts", f"{base}/api/posts", lua),
+            ]
+            print(f"{'scenario':40} {'req/s':>10} {'p99':>10}")
+            for name, url, script in scenarios:
+                rps, p99 = run_wrk(url, args.seconds, args.connections, script)
+                print(f"{name:40} {rps:>10.0f} {p99:>10}")
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,99 @@
+"""Set-up behaviour: configuration, the SQLite settings, migrations, and the post page."""
+
+from pathlib import Path
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from conftest import POSTGRES_URL
+from flask_migrate import upgrade
+from sqlalchemy import inspect, text
+
+from writeas.db import db
+
+
+def test_secret_key_is_generated_once_and_kept(make_app, tmp_path):
+    first = make_app()
+    second = make_app()
+    key_file = Path(first.instance_path) / "secret_key"
+    assert key_file.exists()
+    assert (key_file.stat().st_mode & 0o777) == 0o600
+    assert first.config["SECRET_KEY"] == second.config["SECRET_KEY"] == key_file.read_text()
+    assert len(first.config["SECRET_KEY"]) >= 40
+
+
+def test_secret_key_from_the_environment_wins(make_app, monkeypatch):
+    monkeypatch.setenv("SECRET_KEY", "from-the-environment")
+    app = make_app()
+    assert app.config["SECRET_KEY"] == "from-the-environment"
+    assert not (Path(app.instance_path) / "secret_key").exists()
+
+
+def test_default_database_is_sqlite_in_the_instance_folder(make_app, monkeypatch, tmp_path):
+    monkeypatch.delenv("DATABASE_URL")
+    from writeas import create_app
+
+    app = create_app({"TESTING": True})
+    assert (
+        app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'writeas.db'}"
+    )
+
+
+@pytest.mark.skipif(bool(POSTGRES_URL), reason="SQLite pragmas")
+def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
+    with app.app_context(), db.engine.connect() as connection:
+        assert connection.execute(text("PRAGMA journal_mode")).scalar() == "wal"
+        assert connection.execute(text("PRAGMA busy_timeout")).scalar() == 5000
+        assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+
+
+def test_postgres_urls_use_psycopg3(make_app, monkeypatch):
+    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/name")
+    from writeas import config
+
+    assert config.load("/tmp/unused-instance")["SQLALCHEMY_DATABASE_URI"] == (
+        "postgresql+psycopg://u:p@db.example/name"
+    )
+
+
+def test_migrations_build_exactly_the_models_schema(make_app):
+    app = make_app(schema=False)
+    with app.app_context():
+        upgrade()
+        tables = set(inspect(db.engine).get_table_names())
+        assert {"users", "access_tokens", "collections", "posts", "alembic_version"} <= tables
+        with db.engine.connect() as connection:
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []
+
+
+def test_migrated_database_serves_requests(make_app):
+    app = make_app(schema=False)
+    with app.app_context():
+        upgrade()
+    client = app.test_client()
+    created = client.post("/api/posts", json={"body": "after migrations"})
+    assert created.status_code == 201
+    signup = client.post("/api/auth/signup", json={"alias": "migrated", "pass": "password1"})
+    assert signup.status_code == 201
+
+
+def test_post_page_renders_safe_html_with_language_and_direction(api, client):
+    post = api.publish(body="شكرا\n\n<script>alert(1)</script>\n\n**bold**", lang="ar", rtl=True)
+    page = client.get(f"/{post['id']}").get_data(as_text=True)
+    assert '<html lang="ar" dir="rtl">' in page
+    assert "<title>شكرا — " in page
+    assert "<strong>bold</strong>" in page
+    assert "<script>alert(1)</script>" not in page
+
+
+def test_post_page_title_prefers_the_given_title(api, client):
+    post = api.publish(body="# Body heading\n\ntext", title="Given <Title>")
+    page = client.get(f"/{post['id']}").get_data(as_text=True)
+    assert "<title>Given &lt;Title&gt; — " in page
+
+
+def test_index_page(client):
+    response = client.get("/")
+    assert response.status_code == 200
+    assert "/api/" in response.get_data(as_text=True)

@@ -1,0 +1,12 @@
+"""The JSON API under /api, one nested blueprint per section of the spec."""
+
+from flask import Blueprint
+
+from . import auth, me, posts
+from .authentication import authenticate
+
+api = Blueprint("api", __name__, url_prefix="/api")
+api.before_request(authenticate)
+api.register_blueprint(auth.bp)
+api.register_blueprint(posts.bp)
+api.register_blueprint(me.bp)

@@ -1,0 +1,43 @@
+"""`Authorization: Token <uuid>` for every API request.
+
+No header, or an empty one, is an anonymous request; a token we don't know (or that was
+logged out) is refused outright rather than silently downgraded to anonymous, so a client
+never publishes anonymously by mistake. The API ignores the session cookie on purpose: a
+cookie would let other sites make requests on a reader's behalf.
+"""
+
+from flask import g, request
+
+from .. import accounts
+from ..errors import ServiceError
+from ..models import User
+
+_SCHEMES = {"token", "bearer"}
+
+
+def bearer_token() -> str:
+    """The token from `Token <t>`, `Bearer <t>`, or a bare `<t>` as older clients send."""
+    parts = request.headers.get("Authorization", "").split(None, 1)
+    if parts and parts[0].lower() in _SCHEMES:
+        return parts[1].strip() if len(parts) > 1 else ""
+    return parts[0] if parts else ""
+
+
+def authenticate() -> None:
+    g.api_user = None
+    raw = bearer_token()
+    if raw:
+        g.api_user = accounts.user_for_token(raw)
+        if g.api_user is None:
+            raise ServiceError(401, "Invalid access token.")
+
+
+def current_user() -> User | None:
+    return g.get("api_user")
+
+
+def require_user() -> User:
+    user = current_user()
+    if user is None:
+        raise ServiceError(401, "You must be authenticated to do that.")
+    return user

@@ -1,0 +1,27 @@
+"""/api/me: the authenticated user and what they own."""
+
+from flask import Blueprint, request
+
+from .. import posts
+from ..representations import post_json, user_json
+from .authentication import require_user
+from .envelope import ok
+
+bp = Blueprint("me", __name__, url_prefix="/me")
+
+
+@bp.get("")
+def me():
+    return ok(user_json(require_user()))
+
+
+@bp.get("/posts")
+def my_posts():
+    user = require_user()
+    anonymous_only = request.args.get("anonymous", "").lower() in {"1", "true", "yes"}
+    return ok(
+        [
+            post_json(p, views=posts.views(p))
+            for p in posts.owned_by(user, anonymous_only=anonymous_only)
+        ]
+    )

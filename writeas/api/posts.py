@@ -1,0 +1,50 @@
+"""/api/posts: the Posts section of the spec."""
+
+from flask import Blueprint
+
+from .. import posts
+from ..representations import post_json
+from . import request_body
+from .authentication import current_user
+from .envelope import no_content, ok
+
+bp = Blueprint("posts", __name__, url_prefix="/posts")
+
+
+@bp.post("")
+def publish():
+    post, token = posts.publish(request_body.read(), current_user())
+    return ok(post_json(post, token=token), 201)
+
+
+@bp.get("/<post_id>")
+def retrieve(post_id):
+    viewer = current_user()
+    post = posts.readable(post_id, viewer)
+    posts.record_view(post, viewer)
+    return ok(post_json(post, views=posts.views(post)))
+
+
+@bp.route("/<post_id>", methods=["POST", "PUT"])
+def update(post_id):
+    data = request_body.read()
+    post = posts.update(post_id, data, current_user(), request_body.token_from_request(data))
+    return ok(post_json(post, views=posts.views(post)))
+
+
+@bp.delete("/<post_id>")
+def delete(post_id):
+    data = request_body.read()
+    posts.delete(post_id, current_user(), request_body.token_from_request(data))
+    return no_content()
+
+
+@bp.post("/claim")
+def claim():
+    results = posts.claim(request_body.read(), current_user())
+    return ok(
+        [
+            {**result, "post": post_json(post, views=posts.views(post))} if post else result
+            for result, post in results
+        ]
+    )

@@ -1,0 +1,71 @@
+"""Typed reads of request arguments, shared by JSON and form bodies.
+
+JSON gives real types; forms give strings. Both arrive here as a mapping, and each reader
+answers the value, or None when the key is absent or null ("not given"), or raises a 400
+naming the parameter. Unknown keys are ignored by never being read.
+"""
+
+import re
+from collections.abc import Mapping
+from typing import Any
+
+from .errors import ServiceError
+
+_TRUE = {"true", "1", "yes", "on"}
+_FALSE = {"false", "0", "no", "off", ""}
+_LANGUAGE = re.compile(r"^[a-z]{2,3}(?:[-_][a-z0-9]{2,8})*$", re.I)
+
+
+def require_mapping(data: Any, what: str = "Request body") -> Mapping:
+    if not isinstance(data, Mapping):
+        raise ServiceError(400, f"{what} must be an object.")
+    return data
+
+
+def _encodable(value: str) -> bool:
+    """JSON can smuggle lone surrogates (`"\\ud800"`) that no database will store."""
+    try:
+        value.encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def text(data: Mapping, name: str, *, max_length: int | None = None) -> str | None:
+    value = data.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise ServiceError(400, f"Parameter `{name}` must be a string.")
+    if "\x00" in value or not _encodable(value):
+        raise ServiceError(400, f"Parameter `{name}` must be valid UTF-8 text without NUL.")
+    if max_length is not None and len(value) > max_length:
+        raise ServiceError(400, f"Parameter `{name}` is longer than {max_length} characters.")
+    return value
+
+
+def required_text(data: Mapping, name: str, *, max_length: int | None = None) -> str:
+    value = text(data, name, max_length=max_length)
+    if value is None or value == "":
+        raise ServiceError(400, f"Parameter `{name}` is required.")
+    return value
+
+
+def flag(data: Mapping, name: str) -> bool | None:
+    value = data.get(name)
+    if value is None or isinstance(value, bool):
+        return value
+    if isinstance(value, str) and value.strip().lower() in _TRUE | _FALSE:
+        return value.strip().lower() in _TRUE
+    raise ServiceError(400, f"Parameter `{name}` must be a boolean.")
+
+
+def language(data: Mapping, name: str = "lang") -> str | None:
+    """An ISO 639 code, optionally with a region (`en`, `pt-BR`); "" clears it."""
+    value = text(data, name, max_length=16)
+    if value is None:
+        return None
+    value = value.strip()
+    if value and not _LANGUAGE.match(value):
+        raise ServiceError(400, f"Parameter `{name}` must be an ISO 639-1 language code.")
+    return value

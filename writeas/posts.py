@@ -1,0 +1,215 @@
+"""The rules for posts: publishing, reading, updating, unpublishing, deleting, claiming.
+
+Both the API and the pages call these functions; they validate their own input (through
+`payload`), so no caller can skip a rule.
+"""
+
+from collections.abc import Mapping
+from typing import Any
+
+from flask import current_app
+from sqlalchemy import select
+
+from . import appearance, payload, tokens
+from .clock import utcnow
+from .db import db
+from .errors import ServiceError
+from .extract import extract_hashtags, extract_title
+from .models import Post, User
+from .rendering import render_markdown
+
+TITLE_MAX = 1000
+CLAIM_MAX = 1000
+UNPUBLISHED = "Post unpublished by author."
+
+
+def _derive(post: Post) -> None:
+    """Everything computed from the body is computed here, at write time, once."""
+    post.display_title = post.title.strip() or extract_title(post.body)
+    post.tags = extract_hashtags(post.body)
+    post.body_html = render_markdown(post.body) if post.body else ""
+
+
+def _crosspost_targets(data: Mapping, user: User | None) -> list[dict] | None:
+    """The spec's `[{"mastodon": "handle"}, …]`: each item one integration and one handle."""
+    targets = data.get("crosspost")
+    if targets is None or targets == []:
+        return None
+    if user is None:
+        raise ServiceError(401, "Crossposting requires authentication.")
+    if not isinstance(targets, list) or not all(
+        isinstance(item, dict)
+        and len(item) == 1
+        and all(isinstance(k, str) and isinstance(v, str) for k, v in item.items())
+        for item in targets
+    ):
+        raise ServiceError(
+            400, 'Parameter `crosspost` must be an array of {"integration": "username"}.'
+        )
+    return targets
+
+
+def publish(data: Any, user: User | None) -> tuple[Post, str]:
+    """A new post (owned by `user` when authenticated) and its modify token."""
+    data = payload.require_mapping(data)
+    body = payload.text(data, "body")
+    if body is None or body.strip() == "":
+        raise ServiceError(400, "Parameter `body` is required.")
+    title = payload.text(data, "title", max_length=TITLE_MAX) or ""
+    language = payload.language(data) or ""
+    rtl = payload.flag(data, "rtl") or False
+    font = payload.text(data, "font")
+    crosspost = _crosspost_targets(data, user)
+    token = tokens.new_modify_token()
+    now = utcnow()
+    post = Post(
+        id=tokens.new_post_id(),
+        owner=user,
+        modify_token_hash=tokens.digest(token),
+        appearance=appearance.appearance_for(font) or appearance.DEFAULT,
+        language=language,
+        rtl=rtl,
+        title=title.strip(),
+        body=body,
+        created=now,
+        updated=now,
+        crosspost=crosspost,
+    )
+    _derive(post)
+    db.session.add(post)
+    db.session.commit()
+    return post, token
+
+
+def find(post_id: str) -> Post:
+    post = db.session.get(Post, post_id) if isinstance(post_id, str) else None
+    if post is None:
+        raise ServiceError(404, "Post not found.")
+    return post
+
+
+def is_owner(post: Post, user: User | None) -> bool:
+    return user is not None and post.owner_id == user.id
+
+
+def readable(post_id: str, viewer: User | None) -> Post:
+    """A post the viewer may read: 404 when it doesn't exist or is hidden from them,
+    410 when its author unpublished it."""
+    post = find(post_id)
+    collection = post.collection
+    if (
+        collection is not None
+        and collection.visibility == "private"
+        and not (viewer is not None and collection.owner_id == viewer.id)
+    ):
+        raise ServiceError(404, "Post not found.")
+    if post.unpublished:
+        raise ServiceError(410, UNPUBLISHED)
+    return post
+
+
+def _authorise(post: Post, user: User | None, token: str | None) -> None:
+    if is_owner(post, user) or tokens.matches(token, post.modify_token_hash):
+        return
+    if token:
+        raise ServiceError(403, "Invalid post token.")
+    if user is not None:
+        raise ServiceError(403, "You don't have permission to modify this post.")
+    raise ServiceError(401, "An access token or the post's modify token is required.")
+
+
+def update(post_id: str, data: Any, user: User | None, token: str | None) -> Post:
+    """Apply the given fields; an absent or null field keeps its value, `body: ""`
+    unpublishes (answered with 410 as the spec says), any later body restores."""
+    data = payload.require_mapping(data)
+    post = find(post_id)
+    token = payload.text(data, "token") or token
+    _authorise(post, user, token)
+    body = payload.text(data, "body")
+    title = payload.text(data, "title", max_length=TITLE_MAX)
+    language = payload.language(data)
+    rtl = payload.flag(data, "rtl")
+    chosen = appearance.appearance_for(payload.text(data, "font"))
+    if body is not None:
+        post.body = body
+    if title is not None:
+        post.title = title.strip()
+    if language is not None:
+        post.language = language
+    if rtl is not None:
+        post.rtl = rtl
+    if chosen is not None:
+        post.appearance = chosen
+    _derive(post)
+    post.updated = utcnow()
+    db.session.commit()
+    if post.unpublished:
+        raise ServiceError(410, UNPUBLISHED)
+    return post
+
+
+def delete(post_id: str, user: User | None, token: str | None) -> None:
+    post = find(post_id)
+    _authorise(post, user, token)
+    db.session.delete(post)
+    db.session.commit()
+
+
+def _claim_one(item: Any, user: User) -> tuple[dict, Post | None]:
+    if not isinstance(item, Mapping):
+        return {
+            "code": 400,
+            "error_msg": "Each item must be an object with `id` and `token`.",
+        }, None
+    try:
+        post_id = payload.required_text(item, "id")
+        token = payload.text(item, "token")
+        post = find(post_id)
+        if post.owner_id is not None and post.owner_id != user.id:
+            raise ServiceError(403, "Post belongs to another user.")
+        if not is_owner(post, user):
+            if not token:
+                raise ServiceError(400, "Parameter `token` is required.")
+            if not tokens.matches(token, post.modify_token_hash):
+                raise ServiceError(403, "Invalid post token.")
+            post.owner = user
+    except ServiceError as error:
+        result = {"code": error.status, "error_msg": error.message}
+        if isinstance(item.get("id"), str):
+            result = {"id": item["id"], **result}
+        return result, None
+    return {"id": post.id, "code": 200}, post
+
+
+def claim(items: Any, user: User | None) -> list[tuple[dict, Post | None]]:
+    """Each item succeeds or fails alone; one commit covers all the successes."""
+    if user is None:
+        raise ServiceError(401, "You must be logged in to claim posts.")
+    if not isinstance(items, list):
+        raise ServiceError(400, "Request body must be an array of {id, token} objects.")
+    if len(items) > CLAIM_MAX:
+        raise ServiceError(400, f"At most {CLAIM_MAX} posts can be claimed at once.")
+    results = [_claim_one(item, user) for item in items]
+    db.session.commit()
+    return results
+
+
+def owned_by(user: User, *, anonymous_only: bool = False) -> list[Post]:
+    query = select(Post).where(Post.owner_id == user.id, Post.body != "")
+    if anonymous_only:
+        query = query.where(Post.collection_id.is_(None))
+    return list(db.session.scalars(query.order_by(Post.created.desc(), Post.id)))
+
+
+def counter():
+    return current_app.extensions["writeas.views"]
+
+
+def record_view(post: Post, viewer: User | None) -> None:
+    """Authors reading their own posts don't inflate their numbers."""
+    if not is_owner(post, viewer):
+        counter().record(post.id)
+
+
+def views(post: Post) -> int:
+    return post.views + counter().pending(post.id)

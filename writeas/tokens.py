@@ -1,0 +1,40 @@
+"""Identifiers and bearer secrets.
+
+Post ids are public but must be unguessable (they are the only thing protecting an
+unlisted anonymous post), so they come from `secrets`, not `random`. Bearer secrets are
+stored as SHA-256 digests: they carry 128+ bits of entropy, so a slow KDF would add cost
+without adding safety, and a digest lets the database index the lookup.
+"""
+
+import hashlib
+import hmac
+import secrets
+import string
+import uuid
+
+_ID_ALPHABET = string.ascii_lowercase + string.digits
+_TOKEN_ALPHABET = string.ascii_letters + string.digits
+POST_ID_LENGTH = 13  # 36**13 ≈ 2**67
+MODIFY_TOKEN_LENGTH = 32  # 62**32 ≈ 2**190
+
+
+def new_post_id() -> str:
+    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(POST_ID_LENGTH))
+
+
+def new_modify_token() -> str:
+    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(MODIFY_TOKEN_LENGTH))
+
+
+def new_access_token() -> str:
+    return str(uuid.uuid4())
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
+
+
+def matches(token: str | None, stored_digest: str) -> bool:
+    if not token:
+        return False
+    return hmac.compare_digest(digest(token), stored_digest)
