@@ -45,7 +45,7 @@ def pinned(cpu: int, command: list[str]) -> list[str]:
 def request(url: str, body: dict | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
     req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
-    with urllib.request.urlopen(req, timeout=10) as response:  # noqa: S310 (our own server)
+    with urllib.request.urlopen(req, timeout=10) as response:
         return json.load(response)
 
 
@@ -53,7 +53,7 @@ def wait_for(url: str, seconds: float = 20) -> None:
     deadline = time.monotonic() + seconds
     while time.monotonic() < deadline:
         try:
-            urllib.request.urlopen(url, timeout=1)  # noqa: S310
+            urllib.request.urlopen(url, timeout=1)
             return
         except OSError:
             time.sleep(0.1)
@@ -64,9 +64,7 @@ def run_wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple
     command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
     if lua:
         command[1:1] = ["-s", str(lua)]
-    output = subprocess.run(
-        pinned(1, command), capture_output=True, text=True, check=True
-    ).stdout
+    output = subprocess.run(pinned(1, command), capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
     p99 = re.search(r"99%\s+(\S+)", output).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
@@ -87,19 +85,35 @@ def main() -> None:
         env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
         subprocess.run(
             [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-            cwd=ROOT, env=env, check=True, capture_output=True,
+            cwd=ROOT,
+            env=env,
+            check=True,
+            capture_output=True,
         )
         port = free_port()
         base = f"http://127.0.0.1:{port}"
         server = subprocess.Popen(
-            pinned(0, [str(BIN / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}",
-                       "--log-level", "warning", "wsgi:app"]),
-            cwd=ROOT, env=env,
+            pinned(
+                0,
+                [
+                    str(BIN / "gunicorn"),
+                    "-w",
+                    "1",
+                    "-b",
+                    f"127.0.0.1:{port}",
+                    "--log-level",
+                    "warning",
+                    "wsgi:app",
+                ],
+            ),
+            cwd=ROOT,
+            env=env,
         )
         try:
             wait_for(base + "/")
-            code = "\n".join(f"def function_{i}(x):\n    return x * {i}  # line {i}"
-                             for i in range(100))
+            code = "\n".join(
+                f"def function_{i}(x):\n    return x * {i}  # line {i}" for i in range(100)
+            )
             code_post = request(base + "/api/posts", {"body": code, "font": "code"})["data"]
             lua = Path(tmp) / "post.lua"
             lua.write_text(POST_LUA)

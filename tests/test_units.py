@@ -2,6 +2,7 @@
 readers, and the Markdown sanitiser."""
 
 import re
+from datetime import datetime
 
 import pytest
 
@@ -9,6 +10,7 @@ from writeas import appearance, payload, tokens
 from writeas.errors import ServiceError
 from writeas.extract import extract_hashtags, extract_title
 from writeas.rendering import render_markdown
+from writeas.slugs import slug_source, slugify, unique
 
 
 def test_post_ids_are_lowercase_alphanumeric_and_unique():
@@ -184,3 +186,58 @@ def test_rendering_supports_the_writeas_markdown_features():
     assert "<table>" in html and "<td>1</td>" in html
     assert 'class="footnotes"' in html and "the note" in html
     assert 'class="highlight"' in html and '<span class="k">def</span>' in html
+
+
+@pytest.mark.parametrize(
+    ("text", "slug"),
+    [
+        ("My First Post!", "my-first-post"),
+        ("  --Hello,   World--  ", "hello-world"),
+        ("Café naïve façade", "cafe-naive-facade"),
+        ("Привет, мир", "privet-mir"),
+        ("Ελληνικά", "ellinika"),
+        ("東京", "dongjing"),
+        ("🎉 party", "tada-party"),
+        ("!!!", ""),
+    ],
+)
+def test_slugify_transliterates(text, slug):
+    assert slugify(text) == slug
+
+
+def test_slugify_cuts_long_text_on_a_hyphen():
+    slug = slugify("word " * 40)
+    assert len(slug) <= 80 and slug.endswith("word") and not slug.endswith("-")
+
+
+def test_slug_source_prefers_title_then_first_words():
+    assert slug_source("A title", "ignored body") == "A title"
+    assert slug_source("", "one two three four five six seven") == "one two three four five six"
+
+
+def test_unique_slug_skips_taken_and_reserved():
+    taken = {"post", "post-2"}
+    assert unique("post", taken.__contains__) == "post-3"
+    assert unique("fresh", taken.__contains__) == "fresh"
+    assert unique("feed", taken.__contains__) == "feed-2"
+
+
+@pytest.mark.parametrize(
+    ("value", "expected"),
+    [
+        ("2016-07-09T01:43:46Z", datetime(2016, 7, 9, 1, 43, 46)),
+        ("2016-07-09T03:43:46+02:00", datetime(2016, 7, 9, 1, 43, 46)),
+        ("2016-07-09T01:43:46.789Z", datetime(2016, 7, 9, 1, 43, 46)),
+        ("2016-07-09", datetime(2016, 7, 9)),
+        ("", None),
+        (None, None),
+    ],
+)
+def test_timestamps(value, expected):
+    assert payload.timestamp({"created": value}, "created") == expected
+
+
+@pytest.mark.parametrize("value", ["yesterday", "2016-13-01T00:00:00Z", "0001-01-01T00:00:00Z", 5])
+def test_bad_timestamps(value):
+    with pytest.raises(ServiceError):
+        payload.timestamp({"created": value}, "created")

@@ -65,6 +65,8 @@ def load(instance_path: str) -> dict:
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "SITE_NAME": os.environ.get("SITE_NAME", "Write.as-compatible"),
         "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
+        "MAX_COLLECTIONS_PER_USER": _int("MAX_COLLECTIONS_PER_USER", 20),
+        "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 10),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")

@@ -97,6 +97,8 @@ class Post(db.Model):
     tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
     views: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # 1…n within the blog when the post is pinned to its navigation, else None.
+    pinned_position: Mapped[int | None] = mapped_column(Integer)
     # Crosspost targets requested at publish time, in the spec's shape.
     crosspost: Mapped[list | None] = mapped_column(JSON)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -7,6 +7,7 @@ naming the parameter. Unknown keys are ignored by never being read.
 
 import re
 from collections.abc import Mapping
+from datetime import UTC, datetime
 from typing import Any
 
 from .errors import ServiceError
@@ -69,3 +70,19 @@ def language(data: Mapping, name: str = "lang") -> str | None:
     if value and not _LANGUAGE.match(value):
         raise ServiceError(400, f"Parameter `{name}` must be an ISO 639-1 language code.")
     return value
+
+
+def timestamp(data: Mapping, name: str) -> datetime | None:
+    """An RFC 3339 time (`2016-07-09T01:43:46Z`, any offset), as naive UTC to the second."""
+    value = text(data, name, max_length=64)
+    if value is None or value.strip() == "":
+        return None
+    try:
+        moment = datetime.fromisoformat(value.strip())
+    except ValueError:
+        raise ServiceError(400, f"Parameter `{name}` must be an RFC 3339 timestamp.") from None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    if not 1970 <= moment.year <= 9998:
+        raise ServiceError(400, f"Parameter `{name}` is out of range.")
+    return moment.replace(microsecond=0)

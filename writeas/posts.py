@@ -9,14 +9,16 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
-from . import appearance, payload, tokens
+from . import appearance, payload, slugs, tokens
 from .clock import utcnow
 from .db import db
 from .errors import ServiceError
 from .extract import extract_hashtags, extract_title
-from .models import Post, User
+from .models import Collection, Post, User
 from .rendering import render_markdown
+from .visibility import Reader, check_post
 
 TITLE_MAX = 1000
 CLAIM_MAX = 1000
@@ -49,8 +51,49 @@ def _crosspost_targets(data: Mapping, user: User | None) -> list[dict] | None:
     return targets
 
 
-def publish(data: Any, user: User | None) -> tuple[Post, str]:
-    """A new post (owned by `user` when authenticated) and its modify token."""
+def _free_slug(post: Post, collection: Collection) -> str:
+    base = slugs.slugify(slugs.slug_source(post.title, post.display_title)) or post.id
+
+    def taken(candidate: str) -> bool:
+        return (
+            db.session.scalar(
+                select(Post.id).where(
+                    Post.collection_id == collection.id, Post.slug == candidate, Post.id != post.id
+                )
+            )
+            is not None
+        )
+
+    return slugs.unique(base, taken)
+
+
+def move_to(post: Post, collection: Collection) -> None:
+    """Into a blog, keeping the post's slug when the blog has it free; unpinned."""
+    if post.collection_id == collection.id:
+        return
+    post.collection = collection
+    post.pinned_position = None
+    post.slug = _free_slug(post, collection)
+
+
+def _commit_new(post: Post) -> None:
+    """Commit a new post; if a concurrent publish took its slug, take the next one."""
+    for _attempt in range(5):
+        db.session.add(post)
+        try:
+            db.session.commit()
+            return
+        except IntegrityError:
+            db.session.rollback()
+            if post.collection is None:
+                raise
+            post.slug = _free_slug(post, post.collection)
+    raise ServiceError(409, "Could not find a free slug for this post; try again.")
+
+
+def publish(data: Any, user: User | None, collection: Collection | None = None) -> tuple[Post, str]:
+    """A new post (owned by `user` when authenticated, in `collection` when given) and its
+    modify token. A `created` in the future schedules it."""
     data = payload.require_mapping(data)
     body = payload.text(data, "body")
     if body is None or body.strip() == "":
@@ -60,6 +103,7 @@ def publish(data: Any, user: User | None) -> tuple[Post, str]:
     rtl = payload.flag(data, "rtl") or False
     font = payload.text(data, "font")
     crosspost = _crosspost_targets(data, user)
+    created = payload.timestamp(data, "created")
     token = tokens.new_modify_token()
     now = utcnow()
     post = Post(
@@ -71,13 +115,14 @@ def publish(data: Any, user: User | None) -> tuple[Post, str]:
         rtl=rtl,
         title=title.strip(),
         body=body,
-        created=now,
+        created=created or now,
         updated=now,
         crosspost=crosspost,
     )
     _derive(post)
-    db.session.add(post)
-    db.session.commit()
+    if collection is not None:
+        move_to(post, collection)
+    _commit_new(post)
     return post, token
 
 
@@ -92,17 +137,11 @@ def is_owner(post: Post, user: User | None) -> bool:
     return user is not None and post.owner_id == user.id
 
 
-def readable(post_id: str, viewer: User | None) -> Post:
-    """A post the viewer may read: 404 when it doesn't exist or is hidden from them,
-    410 when its author unpublished it."""
+def readable(post_id: str, reader: Reader) -> Post:
+    """A post the reader may read: 404 when it doesn't exist or is hidden from them (403
+    for a protected blog they haven't unlocked), 410 when its author unpublished it."""
     post = find(post_id)
-    collection = post.collection
-    if (
-        collection is not None
-        and collection.visibility == "private"
-        and not (viewer is not None and collection.owner_id == viewer.id)
-    ):
-        raise ServiceError(404, "Post not found.")
+    check_post(post, reader)
     if post.unpublished:
         raise ServiceError(410, UNPUBLISHED)
     return post
@@ -155,6 +194,20 @@ def delete(post_id: str, user: User | None, token: str | None) -> None:
     db.session.commit()
 
 
+def take_ownership(post: Post, user: User, token: str | None) -> None:
+    """Make an anonymous post the user's, given its modify token; the user's own posts
+    need no token, and another user's post can't be taken at all."""
+    if is_owner(post, user):
+        return
+    if post.owner_id is not None:
+        raise ServiceError(403, "Post belongs to another user.")
+    if not token:
+        raise ServiceError(400, "Parameter `token` is required.")
+    if not tokens.matches(token, post.modify_token_hash):
+        raise ServiceError(403, "Invalid post token.")
+    post.owner = user
+
+
 def _claim_one(item: Any, user: User) -> tuple[dict, Post | None]:
     if not isinstance(item, Mapping):
         return {
@@ -162,17 +215,8 @@ def _claim_one(item: Any, user: User) -> tuple[dict, Post | None]:
             "error_msg": "Each item must be an object with `id` and `token`.",
         }, None
     try:
-        post_id = payload.required_text(item, "id")
-        token = payload.text(item, "token")
-        post = find(post_id)
-        if post.owner_id is not None and post.owner_id != user.id:
-            raise ServiceError(403, "Post belongs to another user.")
-        if not is_owner(post, user):
-            if not token:
-                raise ServiceError(400, "Parameter `token` is required.")
-            if not tokens.matches(token, post.modify_token_hash):
-                raise ServiceError(403, "Invalid post token.")
-            post.owner = user
+        post = find(payload.required_text(item, "id"))
+        take_ownership(post, user, payload.text(item, "token"))
     except ServiceError as error:
         result = {"code": error.status, "error_msg": error.message}
         if isinstance(item.get("id"), str):
@@ -205,9 +249,9 @@ def counter():
     return current_app.extensions["writeas.views"]
 
 
-def record_view(post: Post, viewer: User | None) -> None:
+def record_view(post: Post, reader: Reader) -> None:
     """Authors reading their own posts don't inflate their numbers."""
-    if not is_owner(post, viewer):
+    if not is_owner(post, reader.user):
         counter().record(post.id)
 
 

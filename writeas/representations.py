@@ -2,6 +2,7 @@
 
 from .clock import rfc3339
 from .models import Collection, Post, User
+from .urls import collection_url
 
 
 def user_json(user: User) -> dict:
@@ -12,16 +13,31 @@ def user_json(user: User) -> dict:
     }
 
 
-def collection_json(collection: Collection, *, total_posts: int, url: str) -> dict:
-    return {
+def collection_json(collection: Collection, *, total_posts: int, owner: bool = False) -> dict:
+    data = {
         "alias": collection.alias,
         "title": collection.title,
         "description": collection.description,
         "style_sheet": collection.style_sheet,
-        "public": collection.visibility == "public",
-        "private": collection.visibility == "private",
-        "total_posts": total_posts,
-        "url": url,
+    }
+    if owner:
+        # Write.as's post-by-email address; this server has no mail gateway, so none.
+        data["email"] = ""
+    data.update(
+        visibility=collection.visibility,
+        public=collection.visibility == "public",
+        private=collection.visibility == "private",
+        total_posts=total_posts,
+        url=collection_url(collection.alias),
+    )
+    return data
+
+
+def collection_ref(collection: Collection) -> dict:
+    return {
+        "alias": collection.alias,
+        "title": collection.title,
+        "url": collection_url(collection.alias),
     }
 
 
@@ -42,4 +58,8 @@ def post_json(post: Post, *, token: str | None = None, views: int | None = None)
     )
     if views is not None:
         data["views"] = views
+    if post.collection is not None:
+        data["collection"] = collection_ref(post.collection)
+        if post.pinned_position is not None:
+            data["pinned_position"] = post.pinned_position
     return data

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from . import auth, me, posts
+from . import auth, collections, me, posts
 from .authentication import authenticate
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -10,3 +10,4 @@ api.before_request(authenticate)
 api.register_blueprint(auth.bp)
 api.register_blueprint(posts.bp)
 api.register_blueprint(me.bp)
+api.register_blueprint(collections.bp)

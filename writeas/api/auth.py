@@ -5,7 +5,6 @@ from flask import Blueprint
 from .. import accounts, payload
 from ..ratelimits import login_limit
 from ..representations import collection_json, user_json
-from ..urls import collection_url
 from . import request_body
 from .authentication import bearer_token, require_user
 from .envelope import no_content, ok
@@ -21,9 +20,7 @@ def signup():
         payload.required_text(data, "pass", max_length=accounts.PASSWORD_MAX * 4),
         payload.text(data, "email", max_length=1000),
     )
-    collections = [
-        collection_json(c, total_posts=0, url=collection_url(c.alias)) for c in user.collections
-    ]
+    collections = [collection_json(c, total_posts=0, owner=True) for c in user.collections]
     return ok({"access_token": token, "user": user_json(user), "collections": collections}, 201)
 
 

@@ -11,6 +11,7 @@ from flask import g, request
 from .. import accounts
 from ..errors import ServiceError
 from ..models import User
+from ..visibility import Reader
 
 _SCHEMES = {"token", "bearer"}
 
@@ -41,3 +42,8 @@ def require_user() -> User:
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
     return user
+
+
+def current_reader() -> Reader:
+    """Readers of a password-protected blog prove they know its password with a header."""
+    return Reader(user=current_user(), password=request.headers.get("X-Collection-Password"))

@@ -2,8 +2,9 @@
 
 from flask import Blueprint, request
 
-from .. import posts
-from ..representations import post_json, user_json
+from .. import collections, posts
+from ..representations import collection_json, post_json, user_json
+from ..visibility import Reader
 from .authentication import require_user
 from .envelope import ok
 
@@ -23,5 +24,17 @@ def my_posts():
         [
             post_json(p, views=posts.views(p))
             for p in posts.owned_by(user, anonymous_only=anonymous_only)
+        ]
+    )
+
+
+@bp.get("/collections")
+def my_collections():
+    user = require_user()
+    reader = Reader(user=user)
+    return ok(
+        [
+            collection_json(c, total_posts=collections.total_posts(c, reader), owner=True)
+            for c in collections.of_user(user)
         ]
     )

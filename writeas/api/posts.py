@@ -5,7 +5,7 @@ from flask import Blueprint
 from .. import posts
 from ..representations import post_json
 from . import request_body
-from .authentication import current_user
+from .authentication import current_reader, current_user
 from .envelope import no_content, ok
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
@@ -19,9 +19,9 @@ def publish():
 
 @bp.get("/<post_id>")
 def retrieve(post_id):
-    viewer = current_user()
-    post = posts.readable(post_id, viewer)
-    posts.record_view(post, viewer)
+    reader = current_reader()
+    post = posts.readable(post_id, reader)
+    posts.record_view(post, reader)
     return ok(post_json(post, views=posts.views(post)))
 
 

@@ -4,6 +4,7 @@ from flask import Blueprint, abort, current_app, render_template
 
 from .. import posts
 from ..api import request_body
+from ..visibility import ANONYMOUS
 
 web = Blueprint("web", __name__)
 
@@ -15,8 +16,8 @@ def index():
 
 @web.get("/<post_id>")
 def post_page(post_id):
-    post = posts.readable(post_id, None)
-    posts.record_view(post, None)
+    post = posts.readable(post_id, ANONYMOUS)
+    posts.record_view(post, ANONYMOUS)
     return render_template("post.html", post=post)
 
 

@@ -1,0 +1,97 @@
+"""/api/collections: the Collections section of the spec."""
+
+from flask import Blueprint, request
+
+from .. import collections, posts
+from ..errors import ServiceError
+from ..representations import collection_json, post_json
+from . import request_body
+from .authentication import current_reader, current_user
+from .envelope import no_content, ok
+
+bp = Blueprint("collections", __name__, url_prefix="/collections")
+
+
+def _collection(collection, reader):
+    return collection_json(
+        collection,
+        total_posts=collections.total_posts(collection, reader),
+        owner=reader.owns(collection),
+    )
+
+
+def _page() -> int:
+    raw = request.args.get("page", "1")
+    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+        raise ServiceError(400, "Parameter `page` must be a positive integer.")
+    return int(raw)
+
+
+@bp.post("")
+def create():
+    collection = collections.create(request_body.read(), current_user())
+    return ok(collection_json(collection, total_posts=0, owner=True), 201)
+
+
+@bp.get("/<alias>")
+def retrieve(alias):
+    reader = current_reader()
+    return ok(_collection(collections.readable(alias, reader), reader))
+
+
+@bp.post("/<alias>")
+def update(alias):
+    reader = current_reader()
+    return ok(_collection(collections.update(alias, request_body.read(), reader.user), reader))
+
+
+@bp.delete("/<alias>")
+def delete(alias):
+    collections.delete(alias, current_user())
+    return no_content()
+
+
+@bp.post("/<alias>/posts")
+def publish(alias):
+    post, token = collections.publish(alias, request_body.read(), current_user())
+    return ok(post_json(post, token=token), 201)
+
+
+@bp.get("/<alias>/posts")
+def list_posts(alias):
+    reader = current_reader()
+    collection = collections.readable(alias, reader)
+    page = _page()
+    data = _collection(collection, reader)
+    data["posts"] = [
+        post_json(p, views=posts.views(p)) for p in collections.stream(collection, reader, page)
+    ]
+    data["pinned"] = [
+        post_json(p, views=posts.views(p)) for p in collections.pinned(collection, reader)
+    ]
+    return ok(data)
+
+
+@bp.get("/<alias>/posts/<slug>")
+def retrieve_post(alias, slug):
+    reader = current_reader()
+    collection = collections.readable(alias, reader)
+    post = collections.post_by_slug(collection, slug, reader)
+    posts.record_view(post, reader)
+    return ok(post_json(post, views=posts.views(post)))
+
+
+@bp.post("/<alias>/collect")
+def collect(alias):
+    results = collections.collect(alias, request_body.read(), current_user())
+    return ok([{**r, "post": post_json(p)} if p else r for r, p in results])
+
+
+@bp.post("/<alias>/pin")
+def pin(alias):
+    return ok(collections.pin(alias, request_body.read(), current_user()))
+
+
+@bp.post("/<alias>/unpin")
+def unpin(alias):
+    return ok(collections.unpin(alias, request_body.read(), current_user()))
