@@ -91,9 +91,3 @@ def test_post_page_title_prefers_the_given_title(api, client):
     post = api.publish(body="# Body heading\n\ntext", title="Given <Title>")
     page = client.get(f"/{post['id']}").get_data(as_text=True)
     assert "<title>Given &lt;Title&gt; — " in page
-
-
-def test_index_page(client):
-    response = client.get("/")
-    assert response.status_code == 200
-    assert "/api/" in response.get_data(as_text=True)

@@ -161,9 +161,10 @@ def test_pages_get_html_errors(client):
     assert missing_route.status_code == 404 and missing_route.mimetype == "text/html"
 
 
-def test_auth_login_without_json_is_not_the_api(client):
+def test_auth_login_form_without_csrf_token_is_refused(client):
     response = client.post("/auth/login", data={"alias": "x", "pass": "y"})
-    assert response.status_code == 415 and response.mimetype == "text/html"
+    assert response.status_code == 400 and response.mimetype == "text/html"
+    assert "expired" in response.get_data(as_text=True)
 
 
 def test_security_headers_everywhere(client, api):

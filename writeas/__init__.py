@@ -3,21 +3,48 @@
 import os
 from pathlib import Path
 
-from flask import Flask
+from flask import Flask, current_app, request
+from flask_login import LoginManager
 from flask_migrate import Migrate
+from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, errorhandling
 from .api import api
 from .cli import user_cli
 from .db import configure_sqlite, db
+from .models import User
 from .ratelimits import limiter
 from .security_headers import add_security_headers
 from .views import ViewCounter
-from .web import web
+from .web import blueprints as web_blueprints
+from .web import templating
+from .web.routing import AliasConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate()
+csrf = CSRFProtect()
+login_manager = LoginManager()
+login_manager.login_view = "sessions.login"
+login_manager.login_message = "Log in to see that page."
+
+
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+
+
+def _check_csrf() -> None:
+    """Every form POST carries a CSRF token. The API is exempt: it authenticates by header
+    only (never the session cookie), so a cross-site form can't act through it; the same
+    holds for the JSON-only /auth/login."""
+    if request.method not in current_app.config["WTF_CSRF_METHODS"]:
+        return
+    if request.path == "/api" or request.path.startswith("/api/"):
+        return
+    if request.path == "/auth/login" and request.is_json:
+        return
+    csrf.protect()
 
 
 def create_app(overrides: dict | None = None) -> Flask:
@@ -33,6 +60,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     # No slash redirects: API clients must get the JSON answer at the URL they asked for.
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False
+    app.url_map.converters["alias"] = AliasConverter
 
     proxies = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
     if proxies:
@@ -47,9 +75,22 @@ def create_app(overrides: dict | None = None) -> Flask:
     limiter.init_app(app)
     app.extensions["writeas.views"] = ViewCounter(app, app.config["VIEW_FLUSH_SECONDS"])
 
+    login_manager.init_app(app)
+    app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
+    csrf.init_app(app)
+    app.before_request(_check_csrf)
+
     app.register_blueprint(api)
-    app.register_blueprint(web)
+    for blueprint in web_blueprints:
+        app.register_blueprint(blueprint)
+    templating.register(app)
     errorhandling.register(app)
+    app.register_error_handler(
+        CSRFError,
+        lambda _e: errorhandling.error_response(
+            400, "This form has expired. Go back, reload the page and try again."
+        ),
+    )
     app.after_request(add_security_headers)
     app.cli.add_command(user_cli)
     return app

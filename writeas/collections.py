@@ -11,7 +11,7 @@ from sqlalchemy.exc import IntegrityError
 from . import accounts, payload, posts, slugs
 from .db import db
 from .errors import ServiceError
-from .models import Collection, Post, User
+from .models import Collection, Post, PostTag, User
 from .passwords import hash_password
 from .visibility import (
     LEGACY_VISIBILITY,
@@ -148,9 +148,7 @@ def delete(alias: str, user: User | None) -> None:
     """The blog goes; its posts stay with their owner, in no blog (anonymous to readers)."""
     collection = owned(alias, user)
     for post in db.session.scalars(select(Post).where(Post.collection_id == collection.id)):
-        post.collection_id = None
-        post.slug = None
-        post.pinned_position = None
+        posts.leave_collection(post)
     db.session.delete(collection)
     db.session.commit()
 
@@ -167,21 +165,22 @@ def page_size() -> int:
     return current_app.config["POSTS_PER_PAGE"]
 
 
-def stream(collection: Collection, reader: Reader, page: int) -> list[Post]:
-    """One page of the blog's unpinned posts, newest first."""
+def stream(
+    collection: Collection, reader: Reader, page: int, tag: str | None = None
+) -> tuple[list[Post], bool]:
+    """One page of the blog's posts the reader may see, newest first, and whether another
+    page follows. Pinned posts live in the navigation, so only a tag's page lists them."""
     size = page_size()
-    query = (
-        select(Post)
-        .where(
-            Post.collection_id == collection.id,
-            Post.pinned_position.is_(None),
-            published_filter(reader, collection),
-        )
-        .order_by(Post.created.desc(), Post.id)
-        .limit(size)
-        .offset((page - 1) * size)
+    query = select(Post).where(
+        Post.collection_id == collection.id, published_filter(reader, collection)
     )
-    return list(db.session.scalars(query))
+    if tag is None:
+        query = query.where(Post.pinned_position.is_(None))
+    else:
+        query = query.join(PostTag).where(PostTag.tag == tag.casefold())
+    query = query.order_by(Post.created.desc(), Post.id).limit(size + 1).offset((page - 1) * size)
+    found = list(db.session.scalars(query))
+    return found[:size], len(found) > size
 
 
 def pinned(collection: Collection, reader: Reader) -> list[Post]:

@@ -4,6 +4,8 @@ import re
 import unicodedata
 
 TITLE_LIMIT = 80
+TAG_MAX = 100
+EXCERPT_LIMIT = 280
 
 _FENCE = re.compile(r"^\s{0,3}(```|~~~)")
 _FENCED_BLOCK = re.compile(r"^\s{0,3}(```|~~~).*?(^\s{0,3}\1[^\n]*$|\Z)", re.M | re.S)
@@ -54,6 +56,33 @@ def _is_tag_char(char: str) -> bool:
     return char == "_" or unicodedata.category(char)[0] in "LMN"
 
 
+def hashtag_at(text: str, index: int) -> str:
+    """The tag starting at `text[index] == "#"`, or "" when none starts there."""
+    if index > 0 and not (text[index - 1].isspace() or text[index - 1] in "(["):
+        return ""
+    end = index + 1
+    while end < len(text) and _is_tag_char(text[end]):
+        end += 1
+    tag = text[index + 1 : end]
+    if len(tag) > TAG_MAX or not any(unicodedata.category(c)[0] == "L" for c in tag):
+        return ""
+    return tag
+
+
+def extract_excerpt(body: str, limit: int = EXCERPT_LIMIT) -> str:
+    """Plain text from the start of the body, for blog listings and feeds."""
+    words = []
+    size = 0
+    for line in _FENCED_BLOCK.sub(" ", body).splitlines():
+        text = _plain_line(line)
+        if text:
+            words.append(text)
+            size += len(text) + 1
+            if size > limit:
+                break
+    return _shorten(" ".join(words), limit)
+
+
 def extract_hashtags(body: str) -> list[str]:
     """Hashtags as written (`#Writing`), outside code, deduplicated without regard to case.
 
@@ -64,18 +93,11 @@ def extract_hashtags(body: str) -> list[str]:
     text = _INLINE_CODE.sub(" ", _FENCED_BLOCK.sub(" ", body))
     tags: list[str] = []
     seen: set[str] = set()
-    length = len(text)
     index = text.find("#")
     while index != -1:
-        end = index + 1
-        if index == 0 or text[index - 1].isspace() or text[index - 1] in "([":
-            while end < length and _is_tag_char(text[end]):
-                end += 1
-            tag = text[index + 1 : end]
-            if any(unicodedata.category(c)[0] == "L" for c in tag):
-                key = tag.casefold()
-                if key not in seen:
-                    seen.add(key)
-                    tags.append(tag)
-        index = text.find("#", end)
+        tag = hashtag_at(text, index)
+        if tag and tag.casefold() not in seen:
+            seen.add(tag.casefold())
+            tags.append(tag)
+        index = text.find("#", index + 1 + len(tag))
     return tags

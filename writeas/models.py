@@ -96,6 +96,7 @@ class Post(db.Model):
     display_title: Mapped[str] = mapped_column(Text, nullable=False, default="")
     tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    excerpt: Mapped[str] = mapped_column(Text, nullable=False, default="")
     views: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     # 1…n within the blog when the post is pinned to its navigation, else None.
     pinned_position: Mapped[int | None] = mapped_column(Integer)
@@ -106,7 +107,21 @@ class Post(db.Model):
 
     owner: Mapped[User | None] = relationship()
     collection: Mapped[Collection | None] = relationship()
+    tag_rows: Mapped[list["PostTag"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
 
     @property
     def unpublished(self) -> bool:
         return self.body == ""
+
+
+class PostTag(db.Model):
+    """One row per (post, hashtag), casefolded, so tag pages are an index lookup."""
+
+    __tablename__ = "post_tags"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)

@@ -15,9 +15,9 @@ from . import appearance, payload, slugs, tokens
 from .clock import utcnow
 from .db import db
 from .errors import ServiceError
-from .extract import extract_hashtags, extract_title
-from .models import Collection, Post, User
-from .rendering import render_markdown
+from .extract import extract_excerpt, extract_hashtags, extract_title
+from .models import Collection, Post, PostTag, User
+from .rendering import render_post
 from .visibility import Reader, check_post
 
 TITLE_MAX = 1000
@@ -25,11 +25,17 @@ CLAIM_MAX = 1000
 UNPUBLISHED = "Post unpublished by author."
 
 
-def _derive(post: Post) -> None:
-    """Everything computed from the body is computed here, at write time, once."""
+def derive(post: Post) -> None:
+    """Everything computed from the body is computed here, at write time, once: reads
+    never run Markdown, Pygments or extraction."""
     post.display_title = post.title.strip() or extract_title(post.body)
     post.tags = extract_hashtags(post.body)
-    post.body_html = render_markdown(post.body) if post.body else ""
+    post.excerpt = extract_excerpt(post.body)
+    tag_base = f"/{post.collection.alias}/" if post.collection is not None else None
+    post.body_html = render_post(post.body, post.appearance, tag_base)
+    existing = {row.tag: row for row in post.tag_rows}
+    keys = dict.fromkeys(tag.casefold() for tag in post.tags)
+    post.tag_rows = [existing.get(key) or PostTag(tag=key) for key in keys]
 
 
 def _crosspost_targets(data: Mapping, user: User | None) -> list[dict] | None:
@@ -52,7 +58,7 @@ def _crosspost_targets(data: Mapping, user: User | None) -> list[dict] | None:
 
 
 def _free_slug(post: Post, collection: Collection) -> str:
-    base = slugs.slugify(slugs.slug_source(post.title, post.display_title)) or post.id
+    base = slugs.slugify(slugs.slug_source(post.title, extract_title(post.body))) or post.id
 
     def taken(candidate: str) -> bool:
         return (
@@ -74,6 +80,14 @@ def move_to(post: Post, collection: Collection) -> None:
     post.collection = collection
     post.pinned_position = None
     post.slug = _free_slug(post, collection)
+    derive(post)  # hashtags now link to this blog
+
+
+def leave_collection(post: Post) -> None:
+    post.collection = None
+    post.slug = None
+    post.pinned_position = None
+    derive(post)
 
 
 def _commit_new(post: Post) -> None:
@@ -119,9 +133,10 @@ def publish(data: Any, user: User | None, collection: Collection | None = None) 
         updated=now,
         crosspost=crosspost,
     )
-    _derive(post)
     if collection is not None:
         move_to(post, collection)
+    else:
+        derive(post)
     _commit_new(post)
     return post, token
 
@@ -179,7 +194,7 @@ def update(post_id: str, data: Any, user: User | None, token: str | None) -> Pos
         post.rtl = rtl
     if chosen is not None:
         post.appearance = chosen
-    _derive(post)
+    derive(post)
     post.updated = utcnow()
     db.session.commit()
     if post.unpublished:
@@ -238,8 +253,21 @@ def claim(items: Any, user: User | None) -> list[tuple[dict, Post | None]]:
     return results
 
 
-def owned_by(user: User, *, anonymous_only: bool = False) -> list[Post]:
-    query = select(Post).where(Post.owner_id == user.id, Post.body != "")
+def detach(post_id: str, user: User) -> None:
+    """Take one of the user's posts out of its blog (it keeps its id and its link)."""
+    post = find(post_id)
+    if not is_owner(post, user):
+        raise ServiceError(403, "You don't own this post.")
+    leave_collection(post)
+    db.session.commit()
+
+
+def owned_by(
+    user: User, *, anonymous_only: bool = False, include_unpublished: bool = False
+) -> list[Post]:
+    query = select(Post).where(Post.owner_id == user.id)
+    if not include_unpublished:
+        query = query.where(Post.body != "")
     if anonymous_only:
         query = query.where(Post.collection_id.is_(None))
     return list(db.session.scalars(query.order_by(Post.created.desc(), Post.id)))

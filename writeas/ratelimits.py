@@ -17,4 +17,6 @@ def _failed(response) -> bool:
 
 
 # Only failed attempts count, so a user who types their password right is never locked out.
-login_limit = limiter.shared_limit(_login_limit, scope="login", deduct_when=_failed)
+login_limit = limiter.shared_limit(
+    _login_limit, scope="login", deduct_when=_failed, methods=["POST"]
+)

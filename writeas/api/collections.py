@@ -63,9 +63,8 @@ def list_posts(alias):
     collection = collections.readable(alias, reader)
     page = _page()
     data = _collection(collection, reader)
-    data["posts"] = [
-        post_json(p, views=posts.views(p)) for p in collections.stream(collection, reader, page)
-    ]
+    stream, _more = collections.stream(collection, reader, page)
+    data["posts"] = [post_json(p, views=posts.views(p)) for p in stream]
     data["pinned"] = [
         post_json(p, views=posts.views(p)) for p in collections.pinned(collection, reader)
     ]

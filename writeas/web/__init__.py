@@ -1,29 +1,20 @@
-"""Server-rendered pages."""
+"""Server-rendered pages, one blueprint per area of the site."""
 
-from flask import Blueprint, abort, current_app, render_template
+from flask import Blueprint, current_app
 
-from .. import posts
 from ..api import request_body
-from ..visibility import ANONYMOUS
+from . import blogs, dashboard, editor, reading, sessions
 
-web = Blueprint("web", __name__)
-
-
-@web.get("/")
-def index():
-    return render_template("index.html")
+compat = Blueprint("compat", __name__)
 
 
-@web.get("/<post_id>")
-def post_page(post_id):
-    post = posts.readable(post_id, ANONYMOUS)
-    posts.record_view(post, ANONYMOUS)
-    return render_template("post.html", post=post)
+@compat.post("/auth/login")
+def login_compat():
+    """WriteFreely's log-in address: API clients post JSON here and get the API's answer;
+    browsers post the log-in form here, as WriteFreely's own form does."""
+    if request_body.is_json():
+        return current_app.view_functions["api.auth.login"]()
+    return current_app.view_functions["sessions.login"]()
 
 
-@web.post("/auth/login")
-def login_json():
-    """WriteFreely answers API log-ins here too; clients that rely on it get the same JSON."""
-    if not request_body.is_json():
-        abort(415)
-    return current_app.view_functions["api.auth.login"]()
+blueprints = [editor.bp, sessions.bp, dashboard.bp, compat, reading.bp, blogs.bp]

@@ -1,0 +1,109 @@
+"""A blog's pages: its homepage with pinned navigation and paginated stream, its posts,
+tag pages, Atom feed, and the password form of a protected blog."""
+
+from flask import Blueprint, make_response, redirect, render_template, request, url_for
+
+from .. import collections
+from ..errors import ServiceError
+from ..models import Collection
+from ..passwords import verify_password
+from ..visibility import check_collection
+from . import visitor
+from .reading import render_post_page
+
+bp = Blueprint("blogs", __name__)
+
+
+def _open(alias: str) -> tuple[Collection | None, object]:
+    """The blog if the reader may see it; for a protected blog they haven't unlocked,
+    the password form instead (private blogs are simply not found)."""
+    collection = collections.find(alias)
+    try:
+        check_collection(collection, visitor.reader())
+    except ServiceError as error:
+        if error.status != 403:
+            raise
+        page = render_template("blog_locked.html", collection=collection, next=request.path)
+        return None, (page, 403)
+    return collection, None
+
+
+def _listing(alias: str, page: int, tag: str | None = None):
+    collection, locked = _open(alias)
+    if locked:
+        return locked
+    reader = visitor.reader()
+    stream, more = collections.stream(collection, reader, page, tag)
+    if page > 1 and not stream:
+        raise ServiceError(404, "There's no such page.")
+    return render_template(
+        "blog.html",
+        collection=collection,
+        nav=collections.pinned(collection, reader),
+        posts=stream,
+        page=page,
+        more=more,
+        tag=tag,
+        owner=reader.owns(collection),
+    )
+
+
+@bp.get("/<alias:alias>/")
+def home(alias):
+    return _listing(alias, 1)
+
+
+@bp.get("/<alias:alias>/page/<int:page>")
+def page(alias, page):
+    if page < 2:
+        return redirect(url_for("blogs.home", alias=alias), 308)
+    return _listing(alias, page)
+
+
+@bp.get("/<alias:alias>/tag:<tag>")
+def tag(alias, tag):
+    page = request.args.get("page", "1")
+    if not page.isdigit() or not 0 < int(page) < 10**6:
+        raise ServiceError(404, "There's no such page.")
+    return _listing(alias, int(page), tag)
+
+
+@bp.get("/<alias:alias>/<slug>")
+def post(alias, slug):
+    collection, locked = _open(alias)
+    if locked:
+        return locked
+    found = collections.post_by_slug(collection, slug, visitor.reader())
+    return render_post_page(found, collection)
+
+
+@bp.get("/<alias:alias>/feed/")
+def feed(alias):
+    collection, locked = _open(alias)
+    if locked:
+        raise ServiceError(403, "This blog is password-protected.")
+    entries, _more = collections.stream(collection, visitor.reader(), 1)
+    response = make_response(render_template("feed.xml", collection=collection, entries=entries))
+    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
+    return response
+
+
+@bp.post("/<alias:alias>/unlock")
+def unlock(alias):
+    collection = collections.find(alias)
+    if collection.visibility == "private" and not visitor.reader().owns(collection):
+        raise ServiceError(404, "Collection not found.")
+    password = request.form.get("password", "")
+    if not (collection.password_hash and verify_password(collection.password_hash, password)):
+        page = render_template(
+            "blog_locked.html",
+            collection=collection,
+            next=request.form.get("next", ""),
+            error="That's not the password.",
+        )
+        return page, 403
+    visitor.unlock(collection.id)
+    target = request.form.get("next", "")
+    if not target.startswith(f"/{alias}/"):
+        target = url_for("blogs.home", alias=alias)
+    return redirect(target, 303)

@@ -1,0 +1,121 @@
+"""Writing in the browser: the editor, editing, unpublishing and deleting a post."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+
+from .. import collections, posts
+from ..errors import ServiceError
+from ..visibility import check_post
+from . import visitor
+
+bp = Blueprint("editor", __name__)
+
+
+def _form_fields() -> dict:
+    form = request.form
+    fields = {key: form[key] for key in ("body", "title", "font", "lang") if key in form}
+    fields["rtl"] = "rtl" in form
+    return fields
+
+
+def _collections_of_user():
+    user = visitor.user()
+    return collections.of_user(user) if user else []
+
+
+@bp.get("/")
+def write():
+    return render_template("editor.html", blogs=_collections_of_user(), post=None, values={})
+
+
+@bp.post("/")
+def publish():
+    user = visitor.user()
+    fields = _form_fields()
+    try:
+        alias = request.form.get("collection") or ""
+        if alias and user is not None:
+            post, token = collections.publish(alias, fields, user)
+        else:
+            post, token = posts.publish(fields, user)
+    except ServiceError as error:
+        values = {**fields, "collection": request.form.get("collection", "")}
+        return render_template(
+            "editor.html",
+            blogs=_collections_of_user(),
+            post=None,
+            values=values,
+            error=error.message,
+        ), error.status
+    if user is None:
+        visitor.remember_token(post.id, token)
+    return redirect(url_for("reading.post_page", post_id=post.id), 303)
+
+
+def _editable(post_id: str):
+    """The post, and whether the person may already edit it (owner or session token)."""
+    post = posts.find(post_id)
+    allowed = posts.is_owner(post, visitor.user()) or visitor.token_for(post.id) is not None
+    if not allowed:
+        check_post(post, visitor.reader())
+    return post, allowed
+
+
+@bp.get("/<post_id>/edit")
+def edit(post_id):
+    post, allowed = _editable(post_id)
+    return render_template(
+        "editor.html",
+        blogs=[],
+        post=post,
+        allowed=allowed,
+        values={
+            "body": post.body,
+            "title": post.title,
+            "font": post.appearance,
+            "lang": post.language,
+            "rtl": post.rtl,
+        },
+    )
+
+
+def _token() -> str | None:
+    return request.form.get("token") or None
+
+
+@bp.post("/<post_id>/edit")
+def save(post_id):
+    post_id = posts.find(post_id).id
+    token = _token() or visitor.token_for(post_id)
+    fields = _form_fields()
+    if request.form.get("action") == "unpublish":
+        fields = {"body": ""}
+    try:
+        posts.update(post_id, fields, visitor.user(), token)
+    except ServiceError as error:
+        if error.status != 410:
+            raise
+        flash("Post unpublished. Edit it and save to publish it again.")
+        return redirect(url_for("editor.edit", post_id=post_id), 303)
+    return redirect(url_for("reading.post_page", post_id=post_id), 303)
+
+
+@bp.post("/<post_id>/delete")
+def delete(post_id):
+    token = _token() or visitor.token_for(post_id)
+    posts.delete(post_id, visitor.user(), token)
+    visitor.forget_token(post_id)
+    flash("Post deleted.")
+    if visitor.user() is not None:
+        return redirect(url_for("dashboard.home"), 303)
+    return redirect(url_for("editor.write"), 303)
+
+
+@bp.app_template_global()
+def fonts():
+    return [
+        ("norm", "Serif"),
+        ("sans", "Sans-serif"),
+        ("wrap", "Monospace, wrapped"),
+        ("mono", "Monospace"),
+        ("code", "Code (highlighted)"),
+    ]
