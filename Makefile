@@ -24,7 +24,7 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install run test lint test-sqlite test-postgres clean
+.PHONY: help install browser run test lint test-sqlite test-postgres clean
 
 # help: list the targets.
 help:
@@ -44,6 +44,13 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -m pip install --quiet -e '.[dev]'
 	@touch $@
 
+# browser: Debian's chromium for the browser tests (installed when root; else they skip, unless CI=true).
+browser:
+	@rc=0; bash scripts/install-chromium || rc=$$?; \
+	if [ "$$rc" -eq 3 ] && [ "$${CI:-}" != true ]; then \
+	  echo '*** chromium not installed and not root: browser tests will be skipped'; \
+	elif [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
+
 # run: apply migrations, then serve the app with gunicorn on $(HOST):$(PORT).
 run: install
 	$(BIN)/flask --app app db upgrade
@@ -58,13 +65,13 @@ lint: install
 	$(BIN)/ruff check .
 
 # test-sqlite: pytest on the default SQLite database (TEST_DATABASE_URL unset).
-test-sqlite: install
+test-sqlite: install browser
 	@echo '==> pytest (SQLite)'
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # test-postgres: pytest against a throwaway PostgreSQL cluster (scripts/pg-test-server),
 # always stopped afterwards. Skipped (exit 0) where PostgreSQL cannot be provided, unless CI=true.
-test-postgres: install
+test-postgres: install browser
 	@echo '==> pytest (PostgreSQL)'
 	@trap '$(PGTEST) stop' EXIT; \
 	rc=0; out=$$($(PGTEST) start) || rc=$$?; \

@@ -69,12 +69,16 @@ def hashtag_at(text: str, index: int) -> str:
     return tag
 
 
-def extract_excerpt(body: str, limit: int = EXCERPT_LIMIT) -> str:
-    """Plain text from the start of the body, for blog listings and feeds."""
+def extract_excerpt(body: str, limit: int = EXCERPT_LIMIT, *, skip_title: bool = False) -> str:
+    """Plain text from the start of the body, for blog listings and feeds; `skip_title`
+    leaves out the first line when it already serves as the post's title."""
     words = []
     size = 0
     for line in _FENCED_BLOCK.sub(" ", body).splitlines():
         text = _plain_line(line)
+        if text and skip_title:
+            skip_title = False
+            continue
         if text:
             words.append(text)
             size += len(text) + 1

@@ -30,7 +30,7 @@ def derive(post: Post) -> None:
     never run Markdown, Pygments or extraction."""
     post.display_title = post.title.strip() or extract_title(post.body)
     post.tags = extract_hashtags(post.body)
-    post.excerpt = extract_excerpt(post.body)
+    post.excerpt = extract_excerpt(post.body, skip_title=not post.title.strip())
     tag_base = f"/{post.collection.alias}/" if post.collection is not None else None
     post.body_html = render_post(post.body, post.appearance, tag_base)
     existing = {row.tag: row for row in post.tag_rows}

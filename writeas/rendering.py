@@ -117,7 +117,7 @@ class _LineFormatter(HtmlFormatter):
                     1,
                     (
                         f'<span class="line" id="L{number}"><a class="ln" href="#L{number}" '
-                        f'aria-label="Line {number}">{number}</a>{line.rstrip(chr(10))}</span>\n'
+                        f'aria-label="Line {number}">{number}</a>{line.rstrip(chr(10))}</span>'
                     ),
                 )
             else:

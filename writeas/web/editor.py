@@ -11,8 +11,12 @@ bp = Blueprint("editor", __name__)
 
 
 def _form_fields() -> dict:
+    """The editor's fields. Browsers send a textarea's line breaks as CRLF (HTML spec);
+    the post keeps the LF the writer typed."""
     form = request.form
     fields = {key: form[key] for key in ("body", "title", "font", "lang") if key in form}
+    if "body" in fields:
+        fields["body"] = fields["body"].replace("\r\n", "\n").replace("\r", "\n")
     fields["rtl"] = "rtl" in form
     return fields
 

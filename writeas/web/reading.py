@@ -50,7 +50,7 @@ def render_post_page(post: Post, collection=None, body_html: str | None = None):
     )
 
 
-@bp.get("/<post_id>")
+@bp.get("/<post_id>", strict_slashes=True)
 def post_page(post_id):
     post_id, _, extension = post_id.partition(".")
     try:
