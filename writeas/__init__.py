@@ -19,6 +19,7 @@ from .security_headers import add_security_headers
 from .views import ViewCounter
 from .web import blueprints as web_blueprints
 from .web import templating
+from .web.cookies import SessionInterface
 from .web.routing import AliasConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -57,6 +58,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.config.update(config.load(app.instance_path))
     app.config.update(overrides or {})
     app.json.sort_keys = False  # keep the spec's field order
+    app.session_interface = SessionInterface()
     # No slash redirects: API clients must get the JSON answer at the URL they asked for.
     app.url_map.strict_slashes = False
     app.url_map.merge_slashes = False
