@@ -88,3 +88,14 @@ class Api:
 @pytest.fixture
 def api(client):
     return Api(client)
+
+
+@pytest.fixture
+def alice(api):
+    """A signed-up user (with the blog /alice/); the value is their access token."""
+    return api.signup("alice")
+
+
+@pytest.fixture
+def bob(api):
+    return api.signup("bob")

@@ -13,16 +13,6 @@ def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-@pytest.fixture
-def alice(api):
-    return api.signup("alice")
-
-
-@pytest.fixture
-def bob(api):
-    return api.signup("bob")
-
-
 def blog_post(api, token, alias="alice", **fields):
     fields.setdefault("body", "A blog post.")
     response = api.call("POST", f"/api/collections/{alias}/posts", token=token, json=fields)

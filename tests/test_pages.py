@@ -81,16 +81,6 @@ def views(api, token, post_id):
 
 
 @pytest.fixture
-def alice(api):
-    return api.signup("alice")
-
-
-@pytest.fixture
-def bob(api):
-    return api.signup("bob")
-
-
-@pytest.fixture
 def browser(app):
     """Another, independent browser (its own cookies)."""
     return app.test_client()

@@ -260,40 +260,41 @@ def _item_result(item: Any, error: ServiceError | None) -> dict:
     return {**result, "code": error.status, "error_msg": error.message}
 
 
-def pin(alias: str, items: Any, user: User | None) -> list[dict]:
-    """Pin each post at `position` (1-based) or at the end; positions stay 1…n."""
+def _for_each_post(alias: str, items: Any, user: User | None, change) -> list[dict]:
+    """Apply `change(collection, post, item)` to each item's post in the user's blog; each
+    item gets its own `{id, code}` result and a bad one never stops the others."""
     collection = owned(alias, user)
     results = []
     for item in _batch(items):
         try:
-            post = _post_in(collection, item)
-            position = _position(item)
-            pins = [p for p in _ordered_pins(collection) if p.id != post.id]
-            index = len(pins) if position is None else min(position - 1, len(pins))
-            pins.insert(index, post)
-            _renumber(pins)
+            change(collection, _post_in(collection, item), item)
             db.session.flush()
             results.append(_item_result(item, None))
         except ServiceError as error:
             results.append(_item_result(item, error))
     db.session.commit()
     return results
+
+
+def _pin_one(collection: Collection, post: Post, item: Mapping) -> None:
+    position = _position(item)
+    pins = [p for p in _ordered_pins(collection) if p.id != post.id]
+    pins.insert(len(pins) if position is None else min(position - 1, len(pins)), post)
+    _renumber(pins)
+
+
+def _unpin_one(collection: Collection, post: Post, _item: Mapping) -> None:
+    post.pinned_position = None
+    _renumber([p for p in _ordered_pins(collection) if p.id != post.id])
+
+
+def pin(alias: str, items: Any, user: User | None) -> list[dict]:
+    """Pin each post at `position` (1-based) or at the end; positions stay 1…n."""
+    return _for_each_post(alias, items, user, _pin_one)
 
 
 def unpin(alias: str, items: Any, user: User | None) -> list[dict]:
-    collection = owned(alias, user)
-    results = []
-    for item in _batch(items):
-        try:
-            post = _post_in(collection, item)
-            post.pinned_position = None
-            _renumber([p for p in _ordered_pins(collection) if p.id != post.id])
-            db.session.flush()
-            results.append(_item_result(item, None))
-        except ServiceError as error:
-            results.append(_item_result(item, error))
-    db.session.commit()
-    return results
+    return _for_each_post(alias, items, user, _unpin_one)
 
 
 def collect(alias: str, items: Any, user: User | None) -> list[tuple[dict, Post | None]]:
