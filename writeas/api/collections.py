@@ -8,6 +8,7 @@ from ..representations import collection_json, post_json
 from . import request_body
 from .authentication import current_reader, current_user
 from .envelope import no_content, ok
+from .idempotent import idempotent
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -28,6 +29,7 @@ def _page() -> int:
 
 
 @bp.post("")
+@idempotent
 def create():
     collection = collections.create(request_body.read(), current_user())
     return ok(collection_json(collection, total_posts=0, owner=True), 201)
@@ -52,6 +54,7 @@ def delete(alias):
 
 
 @bp.post("/<alias>/posts")
+@idempotent
 def publish(alias):
     post, token = collections.publish(alias, request_body.read(), current_user())
     return ok(post_json(post, token=token), 201)

@@ -7,11 +7,13 @@ from ..representations import post_json
 from . import request_body
 from .authentication import current_reader, current_user
 from .envelope import no_content, ok
+from .idempotent import idempotent
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
 
 @bp.post("")
+@idempotent
 def publish():
     post, token = posts.publish(request_body.read(), current_user())
     return ok(post_json(post, token=token), 201)

@@ -1,0 +1,42 @@
+"""The `Idempotency-Key` header on create endpoints (see `writeas.idempotency`)."""
+
+from functools import wraps
+
+from flask import request
+
+from .. import idempotency
+from .authentication import current_user
+
+
+def _scope() -> str:
+    """Keys belong to the account that sent them, or to the address of an anonymous one."""
+    user = current_user()
+    return f"user:{user.id}" if user is not None else f"anon:{request.remote_addr}"
+
+
+def idempotent(view):
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        key = request.headers.get("Idempotency-Key")
+        if key is None:
+            return view(*args, **kwargs)
+        print_ = idempotency.fingerprint(
+            request.method, request.full_path, request.get_data(cache=True)
+        )
+        claimed = idempotency.claim(_scope(), key, print_)
+        if isinstance(claimed, idempotency.Replay):
+            return claimed.body, claimed.status, {
+                "Content-Type": "application/json",
+                "Idempotent-Replayed": "true",
+            }
+        record_id = claimed.id
+        try:
+            response = view(*args, **kwargs)
+        except Exception:
+            # Nothing was created, so the key is freed and a retry runs afresh.
+            idempotency.release(record_id)
+            raise
+        idempotency.complete(record_id, response.status_code, response.get_data(as_text=True))
+        return response
+
+    return wrapper
