@@ -29,10 +29,22 @@ def local_server():
 
 @pytest.mark.parametrize(
     ("address", "public"),
-    [("93.184.215.14", True), ("2606:4700::1111", True), ("127.0.0.1", False),
-     ("10.1.2.3", False), ("172.16.0.1", False), ("192.168.1.1", False),
-     ("169.254.169.254", False), ("100.64.0.1", False), ("0.0.0.0", False), ("::1", False),
-     ("fe80::1", False), ("fc00::1", False), ("::ffff:127.0.0.1", False), ("224.0.0.1", False)],
+    [
+        ("93.184.215.14", True),
+        ("2606:4700::1111", True),
+        ("127.0.0.1", False),
+        ("10.1.2.3", False),
+        ("172.16.0.1", False),
+        ("192.168.1.1", False),
+        ("169.254.169.254", False),
+        ("100.64.0.1", False),
+        ("0.0.0.0", False),
+        ("::1", False),
+        ("fe80::1", False),
+        ("fc00::1", False),
+        ("::ffff:127.0.0.1", False),
+        ("224.0.0.1", False),
+    ],
 )
 def test_public_addresses(address, public):
     assert is_public(address) is public
@@ -59,9 +71,15 @@ def test_every_call_has_a_timeout():
 
 @pytest.mark.parametrize(
     ("url", "ok"),
-    [("https://mastodon.social/", True), ("https://host.example/sub/", True),
-     ("http://mastodon.social", False), ("ftp://x.example", False), ("https://u:p@x.example", False),
-     ("https:///nohost", False), ("javascript:alert(1)", False)],
+    [
+        ("https://mastodon.social/", True),
+        ("https://host.example/sub/", True),
+        ("http://mastodon.social", False),
+        ("ftp://x.example", False),
+        ("https://u:p@x.example", False),
+        ("https:///nohost", False),
+        ("javascript:alert(1)", False),
+    ],
 )
 def test_base_urls(url, ok):
     if ok:

@@ -57,7 +57,10 @@ def client(allow_private: bool, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> htt
         network_backend=_GuardedBackend(allow_private),
     )
     return httpx.Client(
-        transport=transport, timeout=timeout, trust_env=False, follow_redirects=False,
+        transport=transport,
+        timeout=timeout,
+        trust_env=False,
+        follow_redirects=False,
         headers={"User-Agent": "writeas-py crossposter"},
     )
 
