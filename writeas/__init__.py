@@ -12,9 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from . import config, errorhandling
 from .api import api
 from .cli import user_cli
+from .crosspost.platforms import load_all as load_platforms
 from .db import configure_sqlite, db
 from .models import User
 from .ratelimits import limiter
+from .secretbox import SecretBox, load_keys
 from .security_headers import add_security_headers
 from .views import ViewCounter
 from .web import blueprints as web_blueprints
@@ -76,6 +78,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     app.extensions["writeas.views"] = ViewCounter(app, app.config["VIEW_FLUSH_SECONDS"])
+    app.extensions["writeas.secretbox"] = SecretBox(load_keys(app.instance_path))
+    load_platforms()
 
     login_manager.init_app(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)

@@ -72,6 +72,8 @@ def load(instance_path: str) -> dict:
         or os.environ.get("REDIS_URL")
         or "memory://",
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
+        "ALLOW_PRIVATE_NETWORK_TARGETS": _bool(os.environ.get("ALLOW_PRIVATE_NETWORK_TARGETS")),
+        "MEDIA_MAX_BYTES": _int("MEDIA_MAX_BYTES", 20 * 1024 * 1024),
         "VIEW_FLUSH_SECONDS": float(os.environ.get("VIEW_FLUSH_SECONDS", "2") or 2),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
         "SESSION_COOKIE_HTTPONLY": True,

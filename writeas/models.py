@@ -9,6 +9,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -140,3 +141,110 @@ class IdempotencyRecord(db.Model):
     status: Mapped[int | None] = mapped_column(Integer)
     response: Mapped[str | None] = mapped_column(Text)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+
+
+class Channel(db.Model):
+    """A connected account on another platform. Its credentials are sealed (secretbox)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        UniqueConstraint("user_id", "platform", "handle", name="uq_channels_user_platform_handle"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    platform: Mapped[str] = mapped_column(String(20), nullable=False)
+    handle: Mapped[str] = mapped_column(String(255), nullable=False)
+    account_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    base_url: Mapped[str] = mapped_column(String(500), nullable=False)
+    credentials: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    status_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Rate limits pause every delivery to this account until then; a lease keeps one
+    # publish at a time per account.
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime)
+    busy_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class CrosspostBatch(db.Model):
+    """One crosspost request: the deliveries it asked for share its id and status."""
+
+    __tablename__ = "crosspost_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    deliveries: Mapped[list["Delivery"]] = relationship(
+        back_populates="batch", order_by="Delivery.position"
+    )
+
+
+class Delivery(db.Model):
+    """One post to one channel: the database row is the truth about it, and at most one
+    exists per (post, channel), so a post can't be sent to an account twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel_id", name="uq_deliveries_post_channel"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("crosspost_batches.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    platform: Mapped[str] = mapped_column(String(20), nullable=False)
+    handle: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    text: Mapped[str | None] = mapped_column(Text)  # the user's per-target text, if any
+    media_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    idempotency_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+    cid: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    batch: Mapped[CrosspostBatch] = relationship(back_populates="deliveries")
+    channel: Mapped[Channel | None] = relationship()
+    post: Mapped[Post] = relationship()
+
+
+class MediaFile(db.Model):
+    """An image uploaded for crossposting (`POST /api/media`)."""
+
+    __tablename__ = "media"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    mime_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    alt_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -90,10 +90,12 @@ def leave_collection(post: Post) -> None:
     derive(post)
 
 
-def _commit_new(post: Post) -> None:
-    """Commit a new post; if a concurrent publish took its slug, take the next one."""
+def _commit_new(post: Post, *with_it) -> None:
+    """Commit a new post (and what was written with it); if a concurrent publish took its
+    slug, take the next one."""
     for _attempt in range(5):
         db.session.add(post)
+        db.session.add_all(with_it)
         try:
             db.session.commit()
             return
@@ -137,7 +139,15 @@ def publish(data: Any, user: User | None, collection: Collection | None = None) 
         move_to(post, collection)
     else:
         derive(post)
-    _commit_new(post)
+    batch = None
+    if crosspost:
+        from . import crossposts  # crossposts builds on this module
+
+        db.session.add(post)
+        batch = crossposts.plan_from_spec(post, user, crosspost)
+    _commit_new(post, *([batch] if batch is not None else []))
+    if batch is not None:
+        crossposts.dispatch(batch)
     return post, token
 
 

@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from . import auth, collections, me, posts
+from . import auth, collections, crossposts, me, posts
 from .authentication import authenticate
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -11,3 +11,4 @@ api.register_blueprint(auth.bp)
 api.register_blueprint(posts.bp)
 api.register_blueprint(me.bp)
 api.register_blueprint(collections.bp)
+api.register_blueprint(crossposts.bp)

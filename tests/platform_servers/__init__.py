@@ -1,0 +1,24 @@
+"""Local HTTP servers that speak the platforms' documented APIs, one module per platform.
+
+Each module builds a Flask app from a `State` object (what the server has stored, and
+switches the tests flip: rate limiting, expired tokens, slow answers) and the tests run it
+on a real loopback socket with `running(app)`.
+"""
+
+import threading
+from contextlib import contextmanager
+
+from werkzeug.serving import make_server
+
+
+@contextmanager
+def running(app):
+    """Serve `app` on a free loopback port; yields its base URL."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_port}"
+    finally:
+        server.shutdown()
+        thread.join(timeout=5)

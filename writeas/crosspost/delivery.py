@@ -1,0 +1,199 @@
+"""Running one delivery, and the sweep that keeps every delivery moving.
+
+The row in `deliveries` is the truth. A worker claims a row with a conditional UPDATE
+(only one worker can move it from queued to sending) and holds a lease on it and on its
+channel (one publish at a time per account). Whatever happens, the outcome is written
+back: published; retried later with full-jitter exponential backoff, or after the
+platform's own reset time (which pauses every delivery to that account); failed with the
+platform's own words; or `unconfirmed` when a request may have been applied and the
+platform gives us no way to make a retry safe. A worker that dies mid-delivery leaves an
+expired lease, which the sweep resolves the same way.
+"""
+
+import logging
+import random
+from datetime import timedelta
+
+from sqlalchemy import or_, select, update
+
+from .. import channels
+from ..clock import utcnow
+from ..db import db
+from ..errors import ServiceError
+from ..models import Channel, Delivery, MediaFile
+from . import content as content_builder
+from .platforms.base import AUTH, PUBLISHED, RETRY, UNKNOWN, Account, Outcome
+
+log = logging.getLogger(__name__)
+
+LEASE = timedelta(minutes=3)
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 5.0  # seconds
+BACKOFF_CAP = 3600.0
+BUSY_RETRY = timedelta(seconds=2)
+# Platforms where re-sending after an unknown outcome can't make a second post, because
+# the request carries a handle the platform dedupes on (Mastodon's Idempotency-Key, a
+# Bluesky record key chosen up front, this project's Idempotency-Key).
+SAFE_TO_RESEND = frozenset({"mastodon", "bluesky", "writeas"})
+
+
+def backoff(attempt: int) -> float:
+    """Full jitter: a random wait up to an exponentially growing cap."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))  # noqa: S311
+
+
+def _claim(delivery_id: str) -> bool:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == "queued",
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .values(status="sending", locked_until=now + LEASE, attempts=Delivery.attempts + 1,
+                updated=now)
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def _hold_channel(channel: Channel) -> bool:
+    now = utcnow()
+    held = db.session.execute(
+        update(Channel)
+        .where(
+            Channel.id == channel.id,
+            or_(Channel.busy_until.is_(None), Channel.busy_until < now),
+            or_(Channel.paused_until.is_(None), Channel.paused_until <= now),
+        )
+        .values(busy_until=now + LEASE)
+    ).rowcount
+    db.session.commit()
+    return bool(held)
+
+
+def _requeue(delivery: Delivery, delay: timedelta, *, count_attempt: bool = True) -> None:
+    delivery.status = "queued"
+    delivery.locked_until = None
+    delivery.next_attempt_at = utcnow() + delay
+    if not count_attempt:
+        delivery.attempts -= 1
+
+
+def _fail(delivery: Delivery, status: str, error: str) -> None:
+    delivery.status = status
+    delivery.error = error
+    delivery.locked_until = None
+
+
+def run(delivery_id: str) -> float | None:
+    """Attempt one delivery. Answers the delay after which it should run again, if any."""
+    if not _claim(delivery_id):
+        return None
+    delivery = db.session.get(Delivery, delivery_id)
+    channel = delivery.channel
+    if channel is None:
+        _fail(delivery, "failed", "The channel was disconnected.")
+    elif channel.status != channels.ACTIVE:
+        _fail(delivery, "failed", f"The channel needs reconnecting: {channel.status_reason}")
+    elif not _hold_channel(channel):
+        wait = BUSY_RETRY
+        if channel.paused_until and channel.paused_until > utcnow():
+            wait = channel.paused_until - utcnow()
+        _requeue(delivery, wait, count_attempt=False)
+    else:
+        try:
+            outcome = _send(delivery, channel)
+        finally:
+            channel.busy_until = None
+        _apply(delivery, channel, outcome)
+    delivery.updated = utcnow()
+    db.session.commit()
+    if delivery.status == "queued":
+        return max(0.0, (delivery.next_attempt_at - utcnow()).total_seconds())
+    return None
+
+
+def _send(delivery: Delivery, channel: Channel) -> Outcome:
+    platform = channels.platform_of(channel.platform)
+    try:
+        files = [db.session.get(MediaFile, i) for i in delivery.media_ids]
+        body = content_builder.build(delivery, platform, [f for f in files if f is not None])
+        account = Account(channel.handle, channel.account_id, channels.credentials(channel))
+    except (ServiceError, ValueError) as error:
+        return Outcome("permanent", error=getattr(error, "message", None) or str(error))
+    with channels.http_client() as http:
+        try:
+            return platform.publish(http, channel.base_url, account, body)
+        except Exception as error:  # a bug in an adapter must not lose the delivery
+            log.exception("Adapter %s failed on delivery %s", platform.name, delivery.id)
+            return Outcome(UNKNOWN, error=f"Internal error while sending: {type(error).__name__}")
+
+
+def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
+    if outcome.credentials:
+        channels.store_credentials(channel, outcome.credentials)
+    if outcome.kind == PUBLISHED:
+        delivery.status = "published"
+        delivery.remote_id, delivery.url = outcome.post_id, outcome.url
+        delivery.uri, delivery.cid = outcome.uri, outcome.cid
+        delivery.error = None
+        delivery.published_at = utcnow()
+        delivery.locked_until = None
+    elif outcome.kind == RETRY or (
+        outcome.kind == UNKNOWN and delivery.platform in SAFE_TO_RESEND
+    ):
+        _retry(delivery, channel, outcome)
+    elif outcome.kind == UNKNOWN:
+        _fail(delivery, "unconfirmed", f"{outcome.error} — {delivery.platform} offers no way to "
+              "resend safely, so check the account before retrying.")
+    elif outcome.kind == AUTH:
+        channels.needs_reconnect(channel, outcome.error or "Credentials were rejected.")
+        _fail(delivery, "failed", f"{delivery.platform} rejected the credentials: "
+              f"{outcome.error}. Reconnect the channel, then retry.")
+    else:
+        _fail(delivery, "failed", outcome.error or "Refused by the platform.")
+
+
+def _retry(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
+    if delivery.attempts >= MAX_ATTEMPTS:
+        _fail(delivery, "failed", f"Gave up after {delivery.attempts} attempts: {outcome.error}")
+        return
+    delay = backoff(delivery.attempts)
+    if outcome.retry_after is not None:
+        channels.pause(channel, outcome.retry_after)
+        delay = max(delay, outcome.retry_after)
+    delivery.error = outcome.error
+    _requeue(delivery, timedelta(seconds=delay))
+
+
+def sweep(enqueue) -> int:
+    """Make everything due move: scheduled deliveries whose time came, deliveries whose
+    worker died (expired lease), and queued ones nobody enqueued. Answers how many were
+    enqueued."""
+    now = utcnow()
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.status == "scheduled", Delivery.next_attempt_at <= now)
+        .values(status="queued", updated=now)
+    )
+    stuck = db.session.scalars(
+        select(Delivery).where(Delivery.status == "sending", Delivery.locked_until < now)
+    ).all()
+    for delivery in stuck:
+        if delivery.platform in SAFE_TO_RESEND:
+            _requeue(delivery, timedelta(0))
+        else:
+            _fail(delivery, "unconfirmed", "The worker stopped while sending; "
+                  f"{delivery.platform} offers no way to resend safely, so check the account "
+                  "before retrying.")
+        if delivery.channel is not None:
+            delivery.channel.busy_until = None
+    db.session.commit()
+    due = db.session.scalars(
+        select(Delivery.id).where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
+    ).all()
+    for delivery_id in due:
+        enqueue(delivery_id)
+    return len(due)

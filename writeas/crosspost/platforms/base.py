@@ -1,0 +1,179 @@
+"""What every platform adapter provides, and the one way outcomes are classified.
+
+An adapter is a real client of its platform's documented HTTP API, pointed at a base URL
+(the platform's own, or a test server speaking the same API). It never retries by itself
+and never sleeps: it reports an `Outcome`, and the delivery engine decides what happens
+next, so retry, backoff and "never twice" live in one place.
+"""
+
+import uuid
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from email.utils import parsedate_to_datetime
+
+import httpx
+
+# Outcome kinds.
+PUBLISHED = "published"
+RETRY = "retry"  # not done, safe to try again (nothing reached the platform, or it said so)
+UNKNOWN = "unknown"  # the request may have been applied: only retry with an idempotency handle
+AUTH = "auth"  # credentials rejected and could not be refreshed: the channel needs reconnecting
+PERMANENT = "permanent"  # the platform refused this post for good; its message is kept verbatim
+
+
+class PlatformError(Exception):
+    """Raised by `verify`: the credentials or handle don't work. `status` is the HTTP status
+    our API answers with (400 for a refusal by the platform, 502 when it can't be reached)."""
+
+    def __init__(self, message: str, status: int = 400):
+        super().__init__(message)
+        self.message = message
+        self.status = status
+
+
+@dataclass
+class Account:
+    """A verified account on a platform. `credentials` may have been extended or rotated by
+    the adapter (a refreshed token, a Bluesky DID); the caller stores them sealed."""
+
+    handle: str
+    account_id: str
+    credentials: dict
+
+
+@dataclass
+class Media:
+    data: bytes
+    mime_type: str
+    alt_text: str = ""
+    filename: str = "image"
+
+
+@dataclass
+class Content:
+    """What to publish. Short-form platforms use `text` (already composed and within the
+    limit); long-form ones use `title`, `markdown`/`html` and `canonical_url`."""
+
+    text: str
+    title: str = ""
+    markdown: str = ""
+    html: str = ""
+    canonical_url: str = ""
+    tags: list[str] = field(default_factory=list)
+    media: list[Media] = field(default_factory=list)
+    # Chosen before the first attempt and reused on every retry, so a platform that
+    # understands it (Mastodon's Idempotency-Key, a Bluesky record key) dedupes for us.
+    idempotency_key: str = ""
+
+
+@dataclass
+class Outcome:
+    kind: str
+    post_id: str | None = None
+    url: str | None = None
+    uri: str | None = None
+    cid: str | None = None
+    error: str | None = None
+    retry_after: float | None = None  # seconds, from the platform's own headers
+    credentials: dict | None = None  # rotated credentials to store, when they changed
+
+
+@dataclass(frozen=True)
+class MediaLimits:
+    """What a platform accepts per post; requests beyond it are refused up front (400)."""
+
+    max_images: int
+    max_bytes: int
+    max_alt_text: int
+    mime_types: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
+
+
+class Platform:
+    name: str = ""
+    default_base_url: str = ""
+    media_limits: MediaLimits = MediaLimits(max_images=0, max_bytes=0, max_alt_text=0)
+
+    def new_idempotency_key(self) -> str:
+        """Chosen once per delivery, before its first attempt (see `Content`)."""
+        return uuid.uuid4().hex
+
+    def verify(self, http: httpx.Client, base_url: str, handle: str, credentials: dict) -> Account:
+        raise NotImplementedError
+
+    def publish(
+        self, http: httpx.Client, base_url: str, account: Account, content: Content
+    ) -> Outcome:
+        raise NotImplementedError
+
+
+def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:
+    """Seconds to wait, from `Retry-After` (seconds or HTTP date) or the rate-limit reset
+    headers platforms send (`x-rate-limit-reset` on X, `ratelimit-reset` on Bluesky and
+    `x-ratelimit-reset` on Mastodon, as an epoch or an ISO time)."""
+    now = now or datetime.now(UTC)
+    headers = response.headers
+    value = headers.get("retry-after")
+    if value:
+        if value.strip().isdigit():
+            return float(value.strip())
+        try:
+            return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
+        except (TypeError, ValueError):
+            pass
+    for name in ("x-rate-limit-reset", "ratelimit-reset", "x-ratelimit-reset"):
+        value = headers.get(name)
+        if not value:
+            continue
+        value = value.strip()
+        try:
+            if value.isdigit():
+                number = int(value)
+                # An epoch timestamp, or (Bluesky docs allow it) seconds from now.
+                return max(0.0, number - now.timestamp()) if number > 10**9 else float(number)
+            moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
+            return max(0.0, (moment - now).total_seconds())
+        except ValueError:
+            continue
+    return None
+
+
+def error_message(response: httpx.Response) -> str:
+    """The platform's own words, verbatim when it gives any."""
+    try:
+        data = response.json()
+    except ValueError:
+        data = None
+    if isinstance(data, dict):
+        for key in ("error_description", "error", "message", "detail", "error_msg", "title"):
+            value = data.get(key)
+            if isinstance(value, str) and value:
+                return value
+        errors = data.get("errors")
+        if isinstance(errors, list) and errors and isinstance(errors[0], dict):
+            for key in ("message", "detail", "title"):
+                if isinstance(errors[0].get(key), str):
+                    return errors[0][key]
+    text = response.text.strip()
+    return text[:500] if text else f"HTTP {response.status_code}"
+
+
+def classify(response: httpx.Response) -> Outcome | None:
+    """None for a success; otherwise the outcome its status code means."""
+    status = response.status_code
+    if status < 400:
+        return None
+    message = error_message(response)
+    if status == 429 or status in (502, 503, 504) or status >= 500:
+        return Outcome(RETRY, error=message, retry_after=retry_after(response))
+    if status == 401:
+        return Outcome(AUTH, error=message)
+    return Outcome(PERMANENT, error=message)
+
+
+def transport_outcome(error: httpx.HTTPError) -> Outcome:
+    """A request that failed in transit. If it failed before anything was sent (no
+    connection, refused, connect timeout) it is safe to retry; a read timeout or a dropped
+    connection after sending leaves the result unknown."""
+    if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
+        return Outcome(RETRY, error=f"Could not connect: {error}")
+    return Outcome(UNKNOWN, error=f"No answer after sending: {error}")

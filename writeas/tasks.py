@@ -1,0 +1,66 @@
+"""The task queue (huey) that runs deliveries outside web requests.
+
+Storage: a SQLite file in the instance folder by default (one machine, no extra service);
+Redis when `HUEY_REDIS_URL` or `REDIS_URL` is set, so web and worker processes on many
+hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (tests).
+The queue only carries delivery ids: the database says what each delivery is and whether
+it still needs doing, so a lost or repeated message can neither drop nor double a post.
+
+Run the worker with `huey_consumer writeas.tasks.huey` (`make run` starts one).
+"""
+
+import os
+from pathlib import Path
+
+from flask import current_app, has_app_context
+from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+
+def _make_huey():
+    if os.environ.get("HUEY_IMMEDIATE", "").lower() == "true":
+        return MemoryHuey("writeas", immediate=True)
+    url = os.environ.get("HUEY_REDIS_URL") or os.environ.get("REDIS_URL")
+    if url:
+        return RedisHuey("writeas", url=url)
+    instance = Path(os.environ.get("INSTANCE_PATH") or Path(__file__).parent.parent / "instance")
+    instance.mkdir(parents=True, exist_ok=True)
+    return SqliteHuey("writeas", filename=str(instance / "huey.db"))
+
+
+huey = _make_huey()
+_worker_app = None
+
+
+def _app():
+    """Inside a request (immediate mode) the running app; in the worker, one built once."""
+    global _worker_app
+    if has_app_context():
+        return current_app._get_current_object()
+    if _worker_app is None:
+        from . import create_app
+
+        _worker_app = create_app()
+    return _worker_app
+
+
+@huey.task()
+def deliver(delivery_id: str) -> None:
+    from .crosspost import delivery
+
+    app = _app()
+    with app.app_context():
+        again = delivery.run(delivery_id)
+    if again is not None and not huey.immediate:
+        deliver.schedule((delivery_id,), delay=max(1, int(again)))
+
+
+def enqueue_delivery(delivery_id: str) -> None:
+    deliver(delivery_id)
+
+
+@huey.periodic_task(crontab(minute="*"))
+def sweep() -> int:
+    from .crosspost import delivery
+
+    with _app().app_context():
+        return delivery.sweep(enqueue_delivery)
