@@ -51,10 +51,9 @@ browser:
 	  echo '*** chromium not installed and not root: browser tests will be skipped'; \
 	elif [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
 
-# run: apply migrations, then serve the app with gunicorn on $(HOST):$(PORT).
+# run: apply migrations, then serve with gunicorn on $(HOST):$(PORT) and the crosspost worker.
 run: install
-	$(BIN)/flask --app app db upgrade
-	exec $(BIN)/gunicorn --bind $(HOST):$(PORT) --workers $(WORKERS) wsgi:app
+	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) exec bash scripts/serve
 
 # test: lint, then the pytest suite on SQLite, then on PostgreSQL.
 test: lint test-sqlite test-postgres

@@ -3,11 +3,16 @@ PostgreSQL server named by TEST_DATABASE_URL (which `make test` starts for a sec
 
 import os
 
-import pytest
-from sqlalchemy import text
+# Crosspost deliveries run in the request that queues them (huey's immediate mode), and
+# the platforms' test servers live on loopback. Set before the app is imported.
+os.environ.setdefault("HUEY_IMMEDIATE", "true")
+os.environ.setdefault("ALLOW_PRIVATE_NETWORK_TARGETS", "true")
 
-from writeas import create_app
-from writeas.db import db
+import pytest  # noqa: E402
+from sqlalchemy import text  # noqa: E402
+
+from writeas import create_app  # noqa: E402
+from writeas.db import db  # noqa: E402
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 

@@ -185,7 +185,8 @@ def test_code_post_is_highlighted_with_line_anchors(page, site):
     shot(page, "code-post")
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
     page.click("button.copy")
-    page.wait_for_function("document.querySelector('button.copy').textContent === 'Copied'")
+    # (wait_for_function would eval() a string, which our CSP rightly forbids)
+    playwright_api.expect(page.locator("button.copy")).to_have_text("Copied")
     assert page.evaluate("navigator.clipboard.readText()") == code
     assert page.goto(f"/{post_id}.txt").text() == code
 

@@ -39,5 +39,5 @@ def build(delivery: Delivery, platform: Platform, media: list[MediaFile]) -> Con
                             filename=f"{item.id}.{mime_type.split('/')[1]}"))
     return Content(
         text=text, title=title, markdown=markdown, html=post.body_html, canonical_url=url,
-        tags=list(post.tags or []), media=images, idempotency_key=delivery.idempotency_key,
+        tags=list(post.tags or []), language=post.language, media=images, idempotency_key=delivery.idempotency_key,
     )

@@ -33,8 +33,9 @@ BACKOFF_CAP = 3600.0
 BUSY_RETRY = timedelta(seconds=2)
 # Platforms where re-sending after an unknown outcome can't make a second post, because
 # the request carries a handle the platform dedupes on (Mastodon's Idempotency-Key, a
-# Bluesky record key chosen up front, this project's Idempotency-Key).
-SAFE_TO_RESEND = frozenset({"mastodon", "bluesky", "writeas"})
+# Bluesky record key chosen up front). Write.as and WriteFreely ignore Idempotency-Key
+# (only this project honours it), so they are not on the list.
+SAFE_TO_RESEND = frozenset({"mastodon", "bluesky"})
 
 
 def backoff(attempt: int) -> float:

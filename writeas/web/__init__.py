@@ -3,7 +3,7 @@
 from flask import Blueprint, current_app
 
 from ..api import request_body
-from . import blogs, dashboard, editor, reading, sessions
+from . import blogs, crossposting, dashboard, editor, reading, sessions
 
 compat = Blueprint("compat", __name__)
 
@@ -17,4 +17,6 @@ def login_compat():
     return current_app.view_functions["sessions.login"]()
 
 
-blueprints = [editor.bp, sessions.bp, dashboard.bp, compat, reading.bp, blogs.bp]
+blueprints = [
+    editor.bp, sessions.bp, dashboard.bp, crossposting.bp, compat, reading.bp, blogs.bp
+]

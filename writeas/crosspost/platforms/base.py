@@ -60,6 +60,7 @@ class Content:
     html: str = ""
     canonical_url: str = ""
     tags: list[str] = field(default_factory=list)
+    language: str = ""
     media: list[Media] = field(default_factory=list)
     # Chosen before the first attempt and reused on every retry, so a platform that
     # understands it (Mastodon's Idempotency-Key, a Bluesky record key) dedupes for us.
@@ -163,8 +164,11 @@ def classify(response: httpx.Response) -> Outcome | None:
     if status < 400:
         return None
     message = error_message(response)
-    if status == 429 or status in (502, 503, 504) or status >= 500:
+    if status in (429, 503):
         return Outcome(RETRY, error=message, retry_after=retry_after(response))
+    if status >= 500:
+        # A gateway timeout or a crash may come after the post was made: unknown, not retry.
+        return Outcome(UNKNOWN, error=message, retry_after=retry_after(response))
     if status == 401:
         return Outcome(AUTH, error=message)
     return Outcome(PERMANENT, error=message)

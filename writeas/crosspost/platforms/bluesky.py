@@ -115,6 +115,13 @@ def _bare_handle(handle: str) -> str:
     return handle.strip().lstrip("@").lower()
 
 
+def _nothing_posted(outcome: Outcome) -> Outcome:
+    """A session request lost in transit happened before the post was sent."""
+    if outcome.kind == UNKNOWN:
+        outcome.kind = RETRY
+    return outcome
+
+
 class _Stop(Exception):
     """Carries a final outcome out of a nested request."""
 
@@ -175,7 +182,10 @@ class _Session:
         self.renewed = True
         refresh = self.credentials.get("refresh_jwt")
         if refresh:
-            response = self._send("POST", "com.atproto.server.refreshSession", refresh)
+            try:
+                response = self._send("POST", "com.atproto.server.refreshSession", refresh)
+            except _Stop as stop:
+                raise _Stop(_nothing_posted(stop.outcome)) from stop
             if response.is_success:
                 return self._adopt(response)
             if response.status_code == 429 or response.status_code >= 500:
@@ -193,7 +203,7 @@ class _Session:
                 json={"identifier": identifier, "password": password},
             )
         except httpx.HTTPError as error:
-            raise _Stop(transport_outcome(error)) from error
+            raise _Stop(_nothing_posted(transport_outcome(error))) from error
         if response.status_code == 429 or response.status_code >= 500:
             raise _Stop(_classify(response))
         if not response.is_success:
@@ -265,10 +275,15 @@ class Bluesky(Platform):
 def _upload(session: _Session, media: Media) -> dict:
     """A blob nobody references is discarded by the PDS, so a lost upload is safe to
     send again."""
-    response = session.request(
-        "POST", "com.atproto.repo.uploadBlob",
-        content=media.data, headers={"Content-Type": media.mime_type},
-    )
+    try:
+        response = session.request(
+            "POST", "com.atproto.repo.uploadBlob",
+            content=media.data, headers={"Content-Type": media.mime_type},
+        )
+    except _Stop as stop:
+        if stop.outcome.kind == UNKNOWN:
+            stop.outcome.kind = RETRY
+        raise
     outcome = _classify(response)
     if outcome is not None:
         raise _Stop(outcome)

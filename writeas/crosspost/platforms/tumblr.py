@@ -176,8 +176,9 @@ def inline(markdown: str) -> tuple[str, list[dict]]:
         start = len(text)
         text += shown
         if kind in ("label", "href"):
-            ranges.append({"start": start, "end": len(text), "type": "link",
-                           "url": match.group("href")})
+            ranges.append(
+                {"start": start, "end": len(text), "type": "link", "url": match.group("href")}
+            )
         elif kind == "url":
             ranges.append({"start": start, "end": len(text), "type": "link", "url": shown})
         else:
@@ -259,8 +260,11 @@ def markdown_blocks(markdown: str) -> list[dict]:
 def canonical_block(url: str) -> dict:
     lead = "Originally published at "
     text = lead + url
-    return {"type": "text", "text": text,
-            "formatting": [{"start": len(lead), "end": len(text), "type": "link", "url": url}]}
+    return {
+        "type": "text",
+        "text": text,
+        "formatting": [{"start": len(lead), "end": len(text), "type": "link", "url": url}],
+    }
 
 
 def post_payload(content: Content) -> tuple[dict, list]:
@@ -311,8 +315,9 @@ class Tumblr(Platform):
             raise PlatformError("Tumblr answered /v2/user/info unexpectedly.", 502) from None
         for blog in blogs:
             if isinstance(blog, dict) and str(blog.get("name", "")).lower() == name:
-                return Account(blog["name"], str(blog.get("uuid") or blog["name"]),
-                               session.credentials)
+                return Account(
+                    blog["name"], str(blog.get("uuid") or blog["name"]), session.credentials
+                )
         raise PlatformError(f"The blog {name!r} is not one of {user.get('name', 'this')}'s blogs.")
 
     def publish(

@@ -1,0 +1,107 @@
+"""/me/channels and /me/crossposts: connect accounts, send posts to them, and see exactly
+what happened on each platform (with Retry for what failed)."""
+
+from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask_login import login_required
+
+from .. import channels, crossposts, posts
+from ..crosspost.platforms import REGISTRY
+from ..errors import ServiceError
+from . import visitor
+
+bp = Blueprint("crossposting", __name__, url_prefix="/me")
+
+# Which credential fields each platform takes (the API documents the same).
+CREDENTIAL_FIELDS = {
+    "mastodon": ["access_token"],
+    "bluesky": ["app_password"],
+    "x": ["access_token", "refresh_token", "client_id", "client_secret"],
+    "tumblr": ["access_token", "refresh_token", "client_id", "client_secret"],
+    "medium": ["integration_token"],
+    "linkedin": ["access_token", "author_urn"],
+    "writeas": ["access_token", "alias", "pass"],
+}
+_ALL_FIELDS = sorted({name for names in CREDENTIAL_FIELDS.values() for name in names})
+
+
+def _back(endpoint: str = "crossposting.channels_page"):
+    return redirect(url_for(endpoint), 303)
+
+
+@bp.get("/channels")
+@login_required
+def channels_page():
+    return render_template(
+        "channels.html", channels=channels.of_user(visitor.user()),
+        platforms=sorted(REGISTRY), fields=CREDENTIAL_FIELDS, all_fields=_ALL_FIELDS,
+    )
+
+
+@bp.post("/channels")
+@login_required
+def connect():
+    form = request.form
+    data = {
+        "platform": form.get("platform", ""),
+        "handle": form.get("handle", ""),
+        "base_url": form.get("base_url") or None,
+        "credentials": {k: form[k] for k in _ALL_FIELDS if form.get(k)},
+    }
+    try:
+        channel = channels.connect(data, visitor.user())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Connected {channel.platform} @{channel.handle}.")
+    return _back()
+
+
+@bp.post("/channels/<int:channel_id>/delete")
+@login_required
+def disconnect(channel_id):
+    channels.disconnect(channel_id, visitor.user())
+    flash("Channel disconnected.")
+    return _back()
+
+
+@bp.get("/crossposts")
+@login_required
+def crossposts_page():
+    user = visitor.user()
+    return render_template(
+        "crossposts.html",
+        deliveries=crossposts.of_user(user, request.args.get("status"), None, 100),
+        channels=[c for c in channels.of_user(user) if c.status == channels.ACTIVE],
+        posts=posts.owned_by(user)[:100],
+    )
+
+
+@bp.post("/crossposts")
+@login_required
+def send():
+    form = request.form
+    targets = [{"channel": int(c), **({"text": form["text"]} if form.get("text") else {})}
+               for c in form.getlist("channel") if c.isdigit()]
+    try:
+        batch = crossposts.request(form.get("post", ""), {"targets": targets}, visitor.user())
+    except ServiceError as error:
+        flash(error.message, "error")
+    else:
+        flash(f"Crosspost {crossposts.batch_status(batch.deliveries)}.")
+    return _back("crossposting.crossposts_page")
+
+
+@bp.post("/crossposts/<delivery_id>/retry")
+@login_required
+def retry(delivery_id):
+    crossposts.retry(delivery_id, visitor.user())
+    flash("Sending again.")
+    return _back("crossposting.crossposts_page")
+
+
+@bp.post("/crossposts/<delivery_id>/cancel")
+@login_required
+def cancel(delivery_id):
+    crossposts.cancel(delivery_id, visitor.user())
+    flash("Cancelled.")
+    return _back("crossposting.crossposts_page")
