@@ -35,9 +35,22 @@ def build(delivery: Delivery, platform: Platform, media: list[MediaFile]) -> Con
     images = []
     for item in media:
         data, mime_type = fit(item, limits.max_bytes)
-        images.append(Media(data=data, mime_type=mime_type, alt_text=item.alt_text,
-                            filename=f"{item.id}.{mime_type.split('/')[1]}"))
+        images.append(
+            Media(
+                data=data,
+                mime_type=mime_type,
+                alt_text=item.alt_text,
+                filename=f"{item.id}.{mime_type.split('/')[1]}",
+            )
+        )
     return Content(
-        text=text, title=title, markdown=markdown, html=post.body_html, canonical_url=url,
-        tags=list(post.tags or []), language=post.language, media=images, idempotency_key=delivery.idempotency_key,
+        text=text,
+        title=title,
+        markdown=markdown,
+        html=post.body_html,
+        canonical_url=url,
+        tags=list(post.tags or []),
+        language=post.language,
+        media=images,
+        idempotency_key=delivery.idempotency_key,
     )
