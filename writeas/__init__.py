@@ -11,7 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, errorhandling
 from .api import api
-from .cli import user_cli
+from .cli import crosspost_cli, user_cli
 from .crosspost.platforms import load_all as load_platforms
 from .db import configure_sqlite, db
 from .models import User
@@ -99,4 +99,5 @@ def create_app(overrides: dict | None = None) -> Flask:
     )
     app.after_request(add_security_headers)
     app.cli.add_command(user_cli)
+    app.cli.add_command(crosspost_cli)
     return app

@@ -34,7 +34,10 @@ def allow_private() -> bool:
 
 
 def http_client():
-    return outbound.client(allow_private())
+    seconds = float(current_app.config["OUTBOUND_TIMEOUT_SECONDS"])
+    return outbound.client(
+        allow_private(), outbound.httpx.Timeout(seconds, connect=min(5.0, seconds))
+    )
 
 
 def platform_of(name: Any) -> Platform:

@@ -4,6 +4,7 @@ import click
 from flask.cli import AppGroup
 
 from . import accounts
+from .crosspost import delivery
 from .db import db
 from .errors import ServiceError
 
@@ -22,3 +23,15 @@ def create_user(alias: str, email: str | None, password: str) -> None:
     except ServiceError as error:
         raise click.ClickException(error.message) from None
     click.echo(f"Created user {user.username}.")
+
+
+crosspost_cli = AppGroup("crossposts", help="Crosspost deliveries.")
+
+
+@crosspost_cli.command("sweep")
+def sweep() -> None:
+    """Queue every delivery that is due, and recover those whose worker died (the worker
+    also does this every minute)."""
+    from .tasks import enqueue_delivery
+
+    click.echo(f"Queued {delivery.sweep(enqueue_delivery)} deliveries.")

@@ -73,6 +73,8 @@ def load(instance_path: str) -> dict:
         or "memory://",
         "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
         "ALLOW_PRIVATE_NETWORK_TARGETS": _bool(os.environ.get("ALLOW_PRIVATE_NETWORK_TARGETS")),
+        "OUTBOUND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS") or 15),
+        "DELIVERY_LEASE_SECONDS": _int("DELIVERY_LEASE_SECONDS", 180),
         "MEDIA_MAX_BYTES": _int("MEDIA_MAX_BYTES", 20 * 1024 * 1024),
         "VIEW_FLUSH_SECONDS": float(os.environ.get("VIEW_FLUSH_SECONDS", "2") or 2),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),

@@ -10,9 +10,10 @@ Run the worker with `huey_consumer writeas.tasks.huey` (`make run` starts one).
 """
 
 import os
+from contextlib import contextmanager
 from pathlib import Path
 
-from flask import current_app, has_app_context
+from flask import has_app_context
 from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
 
 
@@ -31,24 +32,27 @@ huey = _make_huey()
 _worker_app = None
 
 
-def _app():
-    """Inside a request (immediate mode) the running app; in the worker, one built once."""
+@contextmanager
+def _app_context():
+    """In immediate mode the task runs inside the request that queued it, and shares its
+    database session (so the request sees the outcome); in the worker, one app, built once."""
     global _worker_app
     if has_app_context():
-        return current_app._get_current_object()
+        yield
+        return
     if _worker_app is None:
         from . import create_app
 
         _worker_app = create_app()
-    return _worker_app
+    with _worker_app.app_context():
+        yield
 
 
 @huey.task()
 def deliver(delivery_id: str) -> None:
     from .crosspost import delivery
 
-    app = _app()
-    with app.app_context():
+    with _app_context():
         again = delivery.run(delivery_id)
     if again is not None and not huey.immediate:
         deliver.schedule((delivery_id,), delay=max(1, int(again)))
@@ -62,5 +66,5 @@ def enqueue_delivery(delivery_id: str) -> None:
 def sweep() -> int:
     from .crosspost import delivery
 
-    with _app().app_context():
+    with _app_context():
         return delivery.sweep(enqueue_delivery)

@@ -14,6 +14,7 @@ import logging
 import random
 from datetime import timedelta
 
+from flask import current_app
 from sqlalchemy import or_, select, update
 
 from .. import channels
@@ -26,16 +27,22 @@ from .platforms.base import AUTH, PUBLISHED, RETRY, UNKNOWN, Account, Outcome
 
 log = logging.getLogger(__name__)
 
-LEASE = timedelta(minutes=3)
 MAX_ATTEMPTS = 8
 BACKOFF_BASE = 5.0  # seconds
 BACKOFF_CAP = 3600.0
 BUSY_RETRY = timedelta(seconds=2)
 # Platforms where re-sending after an unknown outcome can't make a second post, because
 # the request carries a handle the platform dedupes on (Mastodon's Idempotency-Key, a
-# Bluesky record key chosen up front). Write.as and WriteFreely ignore Idempotency-Key
+# Bluesky record key chosen up front) or the platform reports the repeat as the post it
+# already has (LinkedIn's DUPLICATE_POST). Write.as and WriteFreely ignore Idempotency-Key
 # (only this project honours it), so they are not on the list.
-SAFE_TO_RESEND = frozenset({"mastodon", "bluesky"})
+SAFE_TO_RESEND = frozenset({"mastodon", "bluesky", "linkedin"})
+
+
+def lease() -> timedelta:
+    """How long a worker may hold a delivery (and its account) before the sweep assumes
+    it died: longer than any one attempt can take, with every call's timeout."""
+    return timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
 
 
 def backoff(attempt: int) -> float:
@@ -52,7 +59,7 @@ def _claim(delivery_id: str) -> bool:
             Delivery.status == "queued",
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
-        .values(status="sending", locked_until=now + LEASE, attempts=Delivery.attempts + 1,
+        .values(status="sending", locked_until=now + lease(), attempts=Delivery.attempts + 1,
                 updated=now)
     ).rowcount
     db.session.commit()
@@ -68,7 +75,7 @@ def _hold_channel(channel: Channel) -> bool:
             or_(Channel.busy_until.is_(None), Channel.busy_until < now),
             or_(Channel.paused_until.is_(None), Channel.paused_until <= now),
         )
-        .values(busy_until=now + LEASE)
+        .values(busy_until=now + lease())
     ).rowcount
     db.session.commit()
     return bool(held)

@@ -145,7 +145,11 @@ def error_message(response: httpx.Response) -> str:
     except ValueError:
         data = None
     if isinstance(data, dict):
-        for key in ("error_description", "error", "message", "detail", "error_msg", "title"):
+        # `error` is often a code ("ExpiredToken") beside a readable `message`.
+        keys = ["error_description", "error", "message", "detail", "error_msg", "title"]
+        if isinstance(data.get("error"), str) and " " not in data["error"] and data.get("message"):
+            keys.remove("error")
+        for key in keys:
             value = data.get(key)
             if isinstance(value, str) and value:
                 return value

@@ -347,6 +347,8 @@ def _create_post(
         existing = _existing(session, repo, rkey)
         if existing is not None:
             return Outcome(PUBLISHED, post_id=rkey, url=url, **existing)
+        # Looked for and not there: resending with the same record key is safe.
+        return _nothing_posted(_classify(response))
     return _classify(response)
 
 

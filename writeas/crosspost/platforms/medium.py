@@ -80,7 +80,8 @@ def article_markdown(content: Content, image_urls: list[tuple[str, str]]) -> str
     body = (content.markdown or content.text).strip()
     if body:
         parts.append(body)
-    if content.canonical_url:
+    # The composed article usually ends with its own "originally published" line already.
+    if content.canonical_url and content.canonical_url not in body:
         url = content.canonical_url
         parts.append(f"*Originally published at [{url}]({url}).*")
     return "\n\n".join(parts)

@@ -127,8 +127,11 @@ class Session:
         except httpx.HTTPError as error:
             return Outcome(RETRY, error=transport_outcome(error).error)
         if response.status_code >= 400:
+            # A busy or failing token endpoint is worth another go; a refused grant is not.
             outcome = failure(response)
-            return outcome if outcome.kind == RETRY else Outcome(AUTH, error=outcome.error)
+            if outcome.kind in (RETRY, UNKNOWN):
+                return Outcome(RETRY, error=outcome.error, retry_after=outcome.retry_after)
+            return Outcome(AUTH, error=outcome.error)
         try:
             tokens = response.json()
             access_token = tokens["access_token"]
@@ -153,11 +156,13 @@ def blog_name(handle: str) -> str:
 
 _INLINE = re.compile(
     r"!?\[(?P<label>[^\]\n]+)\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)"
+    r"|<(?P<auto>https?://[^\s<>]+)>"
     r"|\*\*(?P<bold>[^*\n]+?)\*\*"
     r"|(?<![\w*])\*(?P<star>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![\w*])"
     r"|(?<![\w])_(?P<under>[^_\s](?:[^_\n]*?[^_\s])?)_(?![\w])"
     r"|(?P<url>https?://[^\s<>()]+[^\s<>().,;:!?'\"])"
 )
+_STYLES = {"bold": "bold", "star": "italic", "under": "italic"}
 _HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^(\s*)\d+[.)]\s+(.*)$")
@@ -166,25 +171,26 @@ _QUOTE = re.compile(r"^>\s?(.*)$")
 
 def inline(markdown: str) -> tuple[str, list[dict]]:
     """Plain text and NPF formatting ranges (code-point indices, as NPF counts) for the
-    inline Markdown Tumblr can show: links, bold and italic."""
+    inline Markdown Tumblr can show: links, bold and italic, which may contain links."""
     text, ranges, position = "", [], 0
     for match in _INLINE.finditer(markdown):
         text += markdown[position : match.start()]
         position = match.end()
-        kind = match.lastgroup
-        shown = match.group("label") if kind in ("label", "href") else match.group(kind)
-        start = len(text)
-        text += shown
+        kind, start = match.lastgroup, len(text)
         if kind in ("label", "href"):
-            ranges.append(
-                {"start": start, "end": len(text), "type": "link", "url": match.group("href")}
-            )
-        elif kind == "url":
-            ranges.append({"start": start, "end": len(text), "type": "link", "url": shown})
+            text += match.group("label")
+            url = match.group("href")
+        elif kind in ("auto", "url"):
+            text += match.group(kind)
+            url = match.group(kind)
         else:
-            style = "bold" if kind == "bold" else "italic"
-            ranges.append({"start": start, "end": len(text), "type": style})
-    return text + markdown[position:], ranges
+            inner, nested = inline(match.group(kind))
+            text += inner
+            ranges += [{**r, "start": r["start"] + start, "end": r["end"] + start} for r in nested]
+            ranges.append({"start": start, "end": len(text), "type": _STYLES[kind]})
+            continue
+        ranges.append({"start": start, "end": len(text), "type": "link", "url": url})
+    return text + markdown[position:], sorted(ranges, key=lambda r: r["start"])
 
 
 def text_block(markdown: str, subtype: str = "", indent: int = 0) -> dict:
@@ -282,7 +288,8 @@ def post_payload(content: Content) -> tuple[dict, list]:
         blocks.append(image)
         files.append((identifier, (media.filename, media.data, media.mime_type)))
     blocks += markdown_blocks(content.markdown or content.text)
-    if content.canonical_url:
+    # The composed article usually ends with its own "originally published" line already.
+    if content.canonical_url and content.canonical_url not in content.markdown:
         blocks.append(canonical_block(content.canonical_url))
     payload: dict = {"content": blocks, "state": "published"}
     tags = [tag.replace(",", " ").strip() for tag in content.tags]

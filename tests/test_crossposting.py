@@ -1,0 +1,466 @@
+"""Crossposting end to end through our HTTP API: channels, per-target results, limits
+refused up front, scheduling, rate limits, reconnects, cancelling, idempotency, media.
+
+Deliveries run through the real engine and the real Mastodon adapter against the local
+Mastodon server (tests/platform_servers/mastodon.py); huey runs in immediate mode."""
+
+import io
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from PIL import Image
+from platform_servers import mastodon, running
+from sqlalchemy import select
+
+from writeas.crosspost import delivery as engine
+from writeas.db import db
+from writeas.media import fit
+from writeas.models import Channel, Delivery, MediaFile
+
+
+@pytest.fixture
+def fake():
+    state = mastodon.State()
+    with running(mastodon.create(state)) as base_url:
+        yield state, base_url
+
+
+@pytest.fixture
+def channel(api, alice, fake):
+    state, base_url = fake
+    response = api.call(
+        "POST",
+        "/api/me/channels",
+        token=alice,
+        json={
+            "platform": "mastodon",
+            "handle": "alice",
+            "base_url": base_url,
+            "credentials": {"access_token": state.access_token},
+        },
+    )
+    assert response.status_code == 201, response.json
+    return response.json["data"]
+
+
+def iso(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def png(size=(64, 64), noise=False) -> bytes:
+    image = Image.effect_noise(size, 100).convert("RGB") if noise else Image.new("RGB", size, "red")
+    out = io.BytesIO()
+    image.save(out, "PNG")
+    return out.getvalue()
+
+
+def test_connect_lists_and_disconnects_without_revealing_credentials(
+    api, alice, bob, channel, app, fake
+):
+    state, _ = fake
+    assert channel["platform"] == "mastodon" and channel["handle"] == "alice"
+    assert channel["account_id"] == state.account["id"] and channel["status"] == "active"
+    listed = api.call("GET", "/api/me/channels", token=alice)
+    assert [c["id"] for c in listed.json["data"]] == [channel["id"]]
+    assert state.access_token not in listed.get_data(as_text=True)
+    with app.app_context():
+        sealed = db.session.scalar(select(Channel.credentials))
+        assert state.access_token not in sealed and sealed.startswith("v1:")
+    assert api.call("GET", "/api/me/channels", token=bob).json["data"] == []
+    assert api.call("DELETE", f"/api/me/channels/{channel['id']}", token=bob).status_code == 404
+    assert api.call("DELETE", f"/api/me/channels/{channel['id']}", token=alice).status_code == 204
+    assert api.call("GET", "/api/me/channels", token=alice).json["data"] == []
+
+
+def test_connect_refusals(api, alice, fake):
+    _, base_url = fake
+
+    def connect(**body):
+        return api.call("POST", "/api/me/channels", token=alice, json=body)
+
+    bad = connect(
+        platform="mastodon",
+        handle="alice",
+        base_url=base_url,
+        credentials={"access_token": "wrong"},
+    )
+    assert bad.status_code == 400 and bad.json["error_msg"].startswith("mastodon: ")
+    assert connect(platform="myspace", handle="a", credentials={"t": "x"}).status_code == 400
+    assert connect(platform="mastodon", handle="a", credentials="token").status_code == 400
+    assert (
+        connect(
+            platform="mastodon", handle="a", base_url="ftp://x", credentials={"access_token": "x"}
+        ).status_code
+        == 400
+    )
+    assert api.call("POST", "/api/me/channels", json={"platform": "mastodon"}).status_code == 401
+
+
+def test_private_addresses_are_refused_unless_allowed(make_app, fake):
+    from conftest import Api
+
+    state, base_url = fake
+    api = Api(make_app(ALLOW_PRIVATE_NETWORK_TARGETS=False).test_client())
+    token = api.signup("guarded")
+    response = api.call(
+        "POST",
+        "/api/me/channels",
+        token=token,
+        json={
+            "platform": "mastodon",
+            "handle": "alice",
+            "base_url": base_url,
+            "credentials": {"access_token": state.access_token},
+        },
+    )
+    assert response.status_code == 400 and "base_url" in response.json["error_msg"]
+    https_local = api.call(
+        "POST",
+        "/api/me/channels",
+        token=token,
+        json={
+            "platform": "mastodon",
+            "handle": "alice",
+            "base_url": "https://127.0.0.1:9",
+            "credentials": {"access_token": "x"},
+        },
+    )
+    assert https_local.status_code == 502
+    assert state.requests == []
+
+
+def test_publish_with_crosspost_gives_one_result_per_target(api, alice, channel, fake):
+    state, _ = fake
+    post = api.call(
+        "POST",
+        "/api/posts",
+        token=alice,
+        json={
+            "body": "Hello #fediverse",
+            "title": "Crossposted",
+            "crosspost": [{"mastodon": "alice"}, {"tumblr": "not-connected"}],
+        },
+    ).json["data"]
+    batches = api.call("GET", f"/api/posts/{post['id']}/crossposts", token=alice).json["data"]
+    assert len(batches) == 1
+    batch = batches[0]
+    assert batch["status"] == "partial_failed"
+    done, missing = batch["results"]
+    assert done["status"] == "published" and done["platform"] == "mastodon"
+    assert done["post_id"] == state.statuses[0]["id"] and done["url"].endswith(done["post_id"])
+    assert missing["status"] == "failed" and missing["platform"] == "tumblr"
+    assert "No connected channel" in missing["error"]
+    text = state.statuses[0]["text"]
+    assert text.startswith("Crossposted\n\nHello #fediverse\n\nhttp://localhost/")
+    assert text.endswith(post["id"])
+
+
+def test_crosspost_existing_post_with_override_and_limits(api, alice, channel, fake):
+    state, _ = fake
+    post = api.publish(alice, body="Existing post")
+    path = f"/api/posts/{post['id']}/crossposts"
+    too_long = api.call(
+        "POST", path, token=alice, json={"targets": [{"channel": channel["id"], "text": "x" * 501}]}
+    )
+    assert too_long.status_code == 400
+    assert too_long.json["error_msg"] == "Text for mastodon is 501 characters; mastodon allows 500."
+    for bad in (
+        {},
+        {"targets": []},
+        {"targets": [{}]},
+        {"targets": [{"channel": channel["id"]}] * 26},
+    ):
+        assert api.call("POST", path, token=alice, json=bad).status_code == 400
+    assert state.statuses == []
+    response = api.call(
+        "POST",
+        path,
+        token=alice,
+        json={"targets": [{"channel": channel["id"], "text": "My own words"}]},
+    )
+    assert response.status_code == 201
+    assert response.json["data"]["status"] == "published"
+    assert [s["text"] for s in state.statuses] == ["My own words"]
+    again = api.call("POST", path, token=alice, json={"targets": [{"channel": channel["id"]}]})
+    assert again.status_code == 409 and len(state.statuses) == 1
+
+
+def test_only_the_owner_crossposts(api, alice, bob, channel):
+    post = api.publish(alice, body="mine")
+    path = f"/api/posts/{post['id']}/crossposts"
+    body = {"targets": [{"channel": channel["id"]}]}
+    assert api.call("POST", path, json=body).status_code == 401
+    assert api.call("POST", path, token=bob, json=body).status_code == 403
+    assert api.call("GET", path, token=bob).status_code == 404
+
+
+def test_scheduled_crosspost_waits_then_goes_and_can_be_cancelled(api, alice, channel, fake, app):
+    state, _ = fake
+    post = api.publish(alice, body="Later")
+    later = iso(datetime.now(UTC) + timedelta(hours=1))
+    response = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}], "scheduled_at": later},
+    )
+    assert response.status_code == 202
+    batch = response.json["data"]
+    assert batch["status"] == "queued" and batch["scheduled_at"] == later
+    assert batch["results"][0]["status"] == "scheduled"
+    with app.app_context():
+        assert engine.sweep(lambda _id: None) == 0
+        db.session.get(Delivery, batch["results"][0]["id"]).next_attempt_at = datetime(2020, 1, 1)
+        db.session.commit()
+        from writeas.tasks import enqueue_delivery
+
+        assert engine.sweep(enqueue_delivery) == 1
+    assert len(state.statuses) == 1
+    listing = api.call("GET", "/api/me/crossposts?status=published", token=alice).json["data"]
+    assert [d["id"] for d in listing] == [batch["results"][0]["id"]]
+    assert api.call("DELETE", f"/api/crossposts/{batch['id']}", token=alice).status_code == 409
+
+
+def test_cancel_a_scheduled_crosspost(api, alice, bob, channel, fake):
+    state, _ = fake
+    post = api.publish(alice, body="Maybe not")
+    batch = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={
+            "targets": [{"channel": channel["id"]}],
+            "scheduled_at": iso(datetime.now(UTC) + timedelta(days=1)),
+        },
+    ).json["data"]
+    assert api.call("DELETE", f"/api/crossposts/{batch['id']}", token=bob).status_code == 404
+    assert api.call("DELETE", f"/api/crossposts/{batch['id']}", token=alice).status_code == 204
+    result = api.call("GET", f"/api/posts/{post['id']}/crossposts", token=alice).json["data"][0]
+    assert result["status"] == "failed" and result["results"][0]["status"] == "cancelled"
+    assert api.call("DELETE", "/api/crossposts/nothing", token=alice).status_code == 404
+    assert state.statuses == []
+
+
+def test_scheduled_post_is_crossposted_when_it_goes_live(api, alice, channel, fake, app):
+    state, _ = fake
+    post = api.call(
+        "POST",
+        "/api/collections/alice/posts",
+        token=alice,
+        json={
+            "body": "From the future",
+            "created": iso(datetime.now(UTC) + timedelta(hours=2)),
+            "crosspost": [{"mastodon": "alice"}],
+        },
+    ).json["data"]
+    [batch] = api.call("GET", f"/api/posts/{post['id']}/crossposts", token=alice).json["data"]
+    assert batch["results"][0]["status"] == "scheduled" and state.statuses == []
+    with app.app_context():
+        db.session.get(Delivery, batch["results"][0]["id"]).next_attempt_at = datetime(2020, 1, 1)
+        db.session.commit()
+        from writeas.tasks import enqueue_delivery
+
+        engine.sweep(enqueue_delivery)
+    assert len(state.statuses) == 1
+    assert state.statuses[0]["text"].endswith("/alice/from-the-future")
+
+
+def test_rate_limit_pauses_the_account_and_retries_later(api, alice, channel, fake, app):
+    state, _ = fake
+    state.rate_limited = True
+    post = api.publish(alice, body="Busy day")
+    response = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}]},
+    )
+    result = response.json["data"]["results"][0]
+    assert response.json["data"]["status"] == "queued" and result["status"] == "queued"
+    assert "Too many requests" in result["error"]
+    with app.app_context():
+        row = db.session.get(Delivery, result["id"])
+        wait = (row.next_attempt_at - datetime.now(UTC).replace(tzinfo=None)).total_seconds()
+        assert 20 <= wait <= 31  # the platform's own reset time, not our backoff
+        paused = db.session.get(Channel, channel["id"]).paused_until
+        assert paused is not None and paused >= row.next_attempt_at - timedelta(seconds=1)
+        # Time passes: the limit is over, the sweep sends it.
+        state.rate_limited = False
+        row.next_attempt_at = datetime(2020, 1, 1)
+        db.session.get(Channel, channel["id"]).paused_until = None
+        db.session.commit()
+        from writeas.tasks import enqueue_delivery
+
+        engine.sweep(enqueue_delivery)
+        assert db.session.get(Delivery, result["id"]).status == "published"
+    assert len(state.statuses) == 1
+
+
+def test_rejected_token_marks_the_channel_for_reconnecting(api, alice, channel, fake):
+    state, _ = fake
+    state.expire_token = True
+    post = api.publish(alice, body="Auth trouble")
+    result = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}]},
+    ).json["data"]["results"][0]
+    assert result["status"] == "failed" and "Reconnect" in result["error"]
+    [listed] = api.call("GET", "/api/me/channels", token=alice).json["data"]
+    assert listed["status"] == "needs_reconnect" and "invalid" in listed["status_reason"]
+    # Reconnecting with a working token makes it active again, and Retry sends it.
+    state.expire_token = False
+    state.access_token = "fresh-token"
+    api.call(
+        "POST",
+        "/api/me/channels",
+        token=alice,
+        json={
+            "platform": "mastodon",
+            "handle": "alice",
+            "base_url": listed["base_url"],
+            "credentials": {"access_token": "fresh-token"},
+        },
+    )
+    assert api.call("GET", "/api/me/channels", token=alice).json["data"][0]["status"] == "active"
+
+
+def test_unknown_outcome_is_resent_with_the_same_key_and_posts_once(api, alice, channel, fake, app):
+    state, _ = fake
+    post = api.publish(alice, body="Timeout after send")
+    state.slow_seconds = 2
+    app.config["OUTBOUND_TIMEOUT_SECONDS"] = 1.0
+    result = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}]},
+    ).json["data"]["results"][0]
+    assert result["status"] == "queued" and "No answer" in result["error"]
+    assert len(state.statuses) == 1  # it did arrive
+    state.slow_seconds = 0
+    with app.app_context():
+        db.session.get(Delivery, result["id"]).next_attempt_at = datetime(2020, 1, 1)
+        db.session.get(Channel, channel["id"]).paused_until = None
+        db.session.commit()
+        from writeas.tasks import enqueue_delivery
+
+        engine.sweep(enqueue_delivery)
+        row = db.session.get(Delivery, result["id"])
+        assert row.status == "published" and row.remote_id == state.statuses[0]["id"]
+    assert len(state.statuses) == 1
+
+
+def test_replayed_idempotency_key_creates_no_new_crosspost(api, alice, channel, fake, app):
+    state, _ = fake
+    post = api.publish(alice, body="Once")
+    headers = {"Idempotency-Key": "xp-1"}
+    body = {"targets": [{"channel": channel["id"]}]}
+    first = api.call(
+        "POST", f"/api/posts/{post['id']}/crossposts", token=alice, json=body, headers=headers
+    )
+    second = api.call(
+        "POST", f"/api/posts/{post['id']}/crossposts", token=alice, json=body, headers=headers
+    )
+    assert first.json == second.json and second.headers["Idempotent-Replayed"] == "true"
+    assert len(state.statuses) == 1
+    with app.app_context():
+        assert len(db.session.scalars(select(Delivery)).all()) == 1
+
+
+def test_media_upload_and_crosspost_with_alt_text(api, alice, channel, fake):
+    state, _ = fake
+    upload = api.call(
+        "POST",
+        "/api/media",
+        token=alice,
+        data={"file": (io.BytesIO(png()), "red.png"), "alt_text": "A red square"},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 201, upload.json
+    item = upload.json["data"]
+    assert (item["mime_type"], item["width"], item["alt_text"]) == ("image/png", 64, "A red square")
+    assert [m["id"] for m in api.call("GET", "/api/media", token=alice).json["data"]] == [
+        item["id"]
+    ]
+    post = api.publish(alice, body="With a picture")
+    result = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"], "media": [item["id"]]}]},
+    ).json["data"]
+    assert result["status"] == "published"
+    [stored] = state.media.values()
+    assert stored["description"] == "A red square"
+    assert state.statuses[0]["media_ids"] == [stored["id"]]
+
+
+def test_media_refusals(api, alice, bob, channel):
+    not_image = api.call(
+        "POST",
+        "/api/media",
+        token=alice,
+        data={"file": (io.BytesIO(b"not an image"), "x.png")},
+        content_type="multipart/form-data",
+    )
+    assert not_image.status_code == 400
+    assert api.call("POST", "/api/media", token=alice, data={}).status_code == 400
+    assert (
+        api.call(
+            "POST",
+            "/api/media",
+            data={"file": (io.BytesIO(png()), "x.png")},
+            content_type="multipart/form-data",
+        ).status_code
+        == 401
+    )
+    ids = []
+    for alt in ("a", "b", "c", "d", "e"):
+        ids.append(
+            api.call(
+                "POST",
+                "/api/media",
+                token=alice,
+                data={"file": (io.BytesIO(png()), "x.png"), "alt_text": alt},
+                content_type="multipart/form-data",
+            ).json["data"]["id"]
+        )
+    post = api.publish(alice, body="Too many pictures")
+    response = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"], "media": ids}]},
+    )
+    assert response.status_code == 400
+    assert response.json["error_msg"] == "mastodon accepts at most 4 images per post."
+    theirs = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"], "media": ["nope"]}]},
+    )
+    assert theirs.status_code == 404
+    assert api.call("DELETE", f"/api/media/{ids[0]}", token=bob).status_code == 404
+    assert api.call("DELETE", f"/api/media/{ids[0]}", token=alice).status_code == 204
+
+
+def test_images_are_resized_to_fit_a_platform_byte_limit(app):
+    original = png((800, 800), noise=True)
+    assert len(original) > 1_000_000
+    item = MediaFile(
+        id="m",
+        user_id=1,
+        mime_type="image/png",
+        alt_text="",
+        width=800,
+        height=800,
+        size=len(original),
+        data=original,
+    )
+    data, mime_type = fit(item, 200_000)
+    assert len(data) <= 200_000 and mime_type == "image/jpeg"
+    assert Image.open(io.BytesIO(data)).width < 800
+    assert fit(item, 10_000_000) == (original, "image/png")

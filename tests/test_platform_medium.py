@@ -1,0 +1,210 @@
+"""The Medium adapter against a local server speaking Medium's API over a real socket."""
+
+import socket
+
+import httpx
+import pytest
+from platform_servers import running
+from platform_servers.medium import State, create
+
+from writeas.crosspost.formatting import compose_long
+from writeas.crosspost.platforms import REGISTRY
+from writeas.crosspost.platforms.base import (
+    AUTH,
+    PERMANENT,
+    PUBLISHED,
+    RETRY,
+    UNKNOWN,
+    Account,
+    Content,
+    Media,
+    PlatformError,
+)
+from writeas.crosspost.platforms.medium import Medium, medium_tags
+from writeas.outbound import client
+
+CREDENTIALS = {"integration_token": "integration-1"}
+USER_ID = "5303d74c64f66366f00cb9b2a94f3251bf5"
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def state():
+    return State()
+
+
+@pytest.fixture
+def base_url(state):
+    with running(create(state)) as url:
+        yield url
+
+
+@pytest.fixture
+def http():
+    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as c:
+        yield c
+
+
+@pytest.fixture
+def fast_http():
+    with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as c:
+        yield c
+
+
+def account():
+    return Account("alice", USER_ID, dict(CREDENTIALS))
+
+
+def article(**overrides):
+    fields = {
+        "text": "",
+        "title": "Seed saving",
+        "markdown": "Keep the best pods.\n\nDry them **well**.",
+        "canonical_url": "https://write.example/alice/seed-saving",
+        "tags": ["gardening", "seeds"],
+        "idempotency_key": "k1",
+    }
+    return Content(**{**fields, **overrides})
+
+
+def closed_port_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_registered():
+    assert isinstance(REGISTRY["medium"], Medium)
+    assert REGISTRY["medium"].default_base_url == "https://api.medium.com"
+
+
+@pytest.mark.parametrize("handle", ["alice", "@Alice"])
+def test_verify_returns_the_author_id(base_url, http, handle):
+    result = Medium().verify(http, base_url, handle, CREDENTIALS)
+    assert (result.handle, result.account_id) == ("alice", USER_ID)
+    assert result.credentials == CREDENTIALS
+
+
+def test_verify_rejects_a_bad_token(base_url, http):
+    with pytest.raises(PlatformError) as caught:
+        Medium().verify(http, base_url, "alice", {"integration_token": "nope"})
+    assert (caught.value.status, caught.value.message) == (400, "Token was invalid.")
+
+
+def test_verify_rejects_another_users_handle(base_url, http):
+    with pytest.raises(PlatformError) as caught:
+        Medium().verify(http, base_url, "@bob", CREDENTIALS)
+    assert caught.value.status == 400
+    assert "@alice" in caught.value.message
+
+
+def test_verify_unreachable_is_a_502(http):
+    with pytest.raises(PlatformError) as caught:
+        Medium().verify(http, closed_port_url(), "alice", CREDENTIALS)
+    assert caught.value.status == 502
+
+
+def test_publish_sends_markdown_with_title_and_canonical_link(state, base_url, http):
+    outcome = Medium().publish(http, base_url, account(), article())
+    assert outcome.kind == PUBLISHED
+    [stored] = state.posts
+    assert outcome.post_id == stored["created"]["id"]
+    assert outcome.url == stored["created"]["url"]
+    assert stored["headers"]["Authorization"] == "Bearer integration-1"
+    sent = stored["request"]
+    url = "https://write.example/alice/seed-saving"
+    assert sent == {
+        "title": "Seed saving",
+        "contentFormat": "markdown",
+        "content": "# Seed saving\n\nKeep the best pods.\n\nDry them **well**.\n\n"
+        f"*Originally published at [{url}]({url}).*",
+        "canonicalUrl": url,
+        "tags": ["gardening", "seeds"],
+        "publishStatus": "public",
+    }
+
+
+def test_tags_are_the_three_medium_keeps():
+    tags = ["a", "x" * 26, "b", "c", "d"]
+    assert medium_tags(tags) == ["a", "b", "c"]
+
+
+def test_images_are_uploaded_first_and_referenced_with_alt_text(state, base_url, http):
+    media = [Media(PNG, "image/png", "Bean pods [dried]", "pods.png")]
+    outcome = Medium().publish(http, base_url, account(), article(media=media))
+    assert outcome.kind == PUBLISHED
+    [image] = state.images
+    assert (image["data"], image["mimetype"], image["filename"]) == (PNG, "image/png", "pods.png")
+    content = state.posts[0]["request"]["content"]
+    assert content.startswith(f"# Seed saving\n\n![Bean pods \\[dried\\]]({image['url']})\n\n")
+
+
+def test_refused_image_keeps_mediums_words_and_posts_nothing(state, base_url, http):
+    state.max_image_bytes = 16
+    outcome = Medium().publish(
+        http, base_url, account(), article(media=[Media(PNG, "image/png", "pods")])
+    )
+    assert (outcome.kind, outcome.error) == (PERMANENT, "Image is too large.")
+    assert state.posts == []
+
+
+def test_unsupported_image_type_is_refused_verbatim(state, base_url, http):
+    outcome = Medium().publish(
+        http, base_url, account(), article(media=[Media(b"RIFF", "image/webp", "x")])
+    )
+    assert (outcome.kind, outcome.error) == (PERMANENT, "Unsupported image type: image/webp.")
+    assert "image/webp" not in Medium.media_limits.mime_types
+
+
+def test_rate_limit_is_retry_with_retry_after(state, base_url, http):
+    state.rate_limited, state.retry_after = True, 120
+    outcome = Medium().publish(http, base_url, account(), article())
+    assert outcome.kind == RETRY
+    assert outcome.retry_after == pytest.approx(120)
+    assert outcome.error == "Rate limit exceeded."
+
+
+def test_revoked_token_needs_reconnecting(state, base_url, http):
+    """Medium has no refresh for integration tokens."""
+    state.expire_token = True
+    outcome = Medium().publish(http, base_url, account(), article())
+    assert (outcome.kind, outcome.error) == (AUTH, "Token was invalid.")
+    assert outcome.credentials is None
+    assert state.posts == []
+
+
+def test_medium_has_no_idempotency_so_a_repeat_posts_twice(state, base_url, http):
+    """Documents why UNKNOWN must not be retried blindly on Medium: it has no handle."""
+    first = Medium().publish(http, base_url, account(), article())
+    second = Medium().publish(http, base_url, account(), article())
+    assert first.post_id != second.post_id
+    assert len(state.posts) == 2
+
+
+def test_timeout_after_send_is_unknown_but_stored(state, base_url, fast_http):
+    state.slow_seconds = 3
+    outcome = Medium().publish(fast_http, base_url, account(), article())
+    assert outcome.kind == UNKNOWN
+    assert len(state.posts) == 1
+
+
+def test_server_error_is_retry(state, base_url, http):
+    state.fail_next = 503
+    outcome = Medium().publish(http, base_url, account(), article())
+    assert (outcome.kind, outcome.error) == (RETRY, "Something went wrong.")
+
+
+def test_connection_refused_is_retry(http):
+    outcome = Medium().publish(http, closed_port_url(), account(), article())
+    assert outcome.kind == RETRY
+
+
+def test_composed_article_keeps_its_own_footer(state, base_url, http):
+    url = "https://write.example/alice/seed-saving"
+    composed = compose_long("Seed saving", "Keep the best pods.", url, "medium")
+    outcome = Medium().publish(http, base_url, account(), article(markdown=composed["markdown"]))
+    assert outcome.kind == PUBLISHED
+    content = state.posts[0]["request"]["content"]
+    assert content == f"# Seed saving\n\n{composed['markdown']}"
+    assert content.count(url) == 1

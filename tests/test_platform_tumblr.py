@@ -1,0 +1,305 @@
+"""The Tumblr adapter against a local server speaking Tumblr's API over a real socket."""
+
+import socket
+
+import httpx
+import pytest
+from platform_servers import running
+from platform_servers.tumblr import State, create
+
+from writeas.crosspost.formatting import compose_long
+from writeas.crosspost.platforms import REGISTRY
+from writeas.crosspost.platforms.base import (
+    AUTH,
+    PERMANENT,
+    PUBLISHED,
+    RETRY,
+    UNKNOWN,
+    Account,
+    Content,
+    Media,
+    PlatformError,
+)
+from writeas.crosspost.platforms.tumblr import Tumblr, blog_name, markdown_blocks
+from writeas.outbound import client
+
+CREDENTIALS = {
+    "access_token": "token-1",
+    "refresh_token": "refresh-1",
+    "client_id": "client-1",
+    "client_secret": "secret-1",
+}
+PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+@pytest.fixture
+def state():
+    return State()
+
+
+@pytest.fixture
+def base_url(state):
+    with running(create(state)) as url:
+        yield url
+
+
+@pytest.fixture
+def http():
+    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as c:
+        yield c
+
+
+@pytest.fixture
+def fast_http():
+    """Reads give up after one second, so a three-second answer is a timeout after send."""
+    with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as c:
+        yield c
+
+
+def account(credentials=None):
+    return Account("alices-garden", "t:Ae3xYz12", dict(credentials or CREDENTIALS))
+
+
+def article(**overrides):
+    fields = {
+        "text": "",
+        "title": "Seed saving",
+        "markdown": "Keep the best pods.\n\nDry them **well** before storing.",
+        "canonical_url": "https://write.example/alice/seed-saving",
+        "tags": ["gardening", "seeds"],
+        "idempotency_key": "k1",
+    }
+    return Content(**{**fields, **overrides})
+
+
+def closed_port_url():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def test_registered():
+    assert isinstance(REGISTRY["tumblr"], Tumblr)
+    assert REGISTRY["tumblr"].default_base_url == "https://api.tumblr.com"
+
+
+@pytest.mark.parametrize(
+    "handle",
+    [
+        "alices-garden",
+        "@alices-garden",
+        "alices-garden.tumblr.com",
+        "https://alices-garden.tumblr.com/",
+        "https://www.tumblr.com/alices-garden",
+    ],
+)
+def test_blog_name_forms(handle):
+    assert blog_name(handle) == "alices-garden"
+
+
+def test_verify_finds_the_blog_among_the_users_blogs(base_url, http):
+    result = Tumblr().verify(http, base_url, "@Alices-Garden", CREDENTIALS)
+    assert result.handle == "alices-garden"
+    assert result.account_id == "t:Ae3xYz12"
+    assert result.credentials == CREDENTIALS
+
+
+def test_verify_rejects_a_bad_token(base_url, http):
+    with pytest.raises(PlatformError) as caught:
+        Tumblr().verify(http, base_url, "alices-garden", {"access_token": "nope"})
+    assert caught.value.status == 400
+    assert caught.value.message == "Unable to authorize"
+
+
+def test_verify_rejects_someone_elses_blog(base_url, http):
+    with pytest.raises(PlatformError) as caught:
+        Tumblr().verify(http, base_url, "staff", CREDENTIALS)
+    assert caught.value.status == 400
+    assert "staff" in caught.value.message
+
+
+def test_verify_refreshes_an_expired_token(state, base_url, http):
+    state.expire_token = True
+    result = Tumblr().verify(http, base_url, "alices-garden", CREDENTIALS)
+    assert result.credentials["access_token"] == "token-r1"
+    assert result.credentials["refresh_token"] == "refresh-r1"
+
+
+def test_verify_unreachable_is_a_502(http):
+    with pytest.raises(PlatformError) as caught:
+        Tumblr().verify(http, closed_port_url(), "alices-garden", CREDENTIALS)
+    assert caught.value.status == 502
+
+
+def test_publish_sends_an_npf_post(state, base_url, http):
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert outcome.kind == PUBLISHED
+    [stored] = state.posts
+    assert outcome.post_id == stored["id"]
+    assert outcome.url == f"https://alices-garden.tumblr.com/post/{stored['id']}"
+    assert outcome.credentials is None
+    post = stored["post"]
+    assert stored["content_type"] == "application/json"
+    assert post["state"] == "published"
+    assert post["tags"] == "gardening,seeds"
+    blocks = post["content"]
+    assert blocks[0] == {"type": "text", "subtype": "heading1", "text": "Seed saving"}
+    assert blocks[1] == {"type": "text", "text": "Keep the best pods."}
+    assert blocks[2]["text"] == "Dry them well before storing."
+    assert blocks[2]["formatting"] == [{"start": 9, "end": 13, "type": "bold"}]
+    link = blocks[-1]
+    url = "https://write.example/alice/seed-saving"
+    assert link["text"] == f"Originally published at {url}"
+    [span] = link["formatting"]
+    assert span["type"] == "link" and span["url"] == url
+    assert link["text"][span["start"] : span["end"]] == url
+
+
+def test_markdown_maps_to_npf_subtypes():
+    blocks = markdown_blocks(
+        "## Tools\n\n- a [trowel](https://t.example/)\n  - nested\n1. first\n\n> quoted\n\n"
+        "```\ncode_here()\n```\nsoft\nbreak"
+    )
+    assert blocks[0] == {"type": "text", "subtype": "heading2", "text": "Tools"}
+    assert blocks[1]["subtype"] == "unordered-list-item"
+    assert blocks[1]["text"] == "a trowel"
+    assert blocks[1]["formatting"] == [
+        {"start": 2, "end": 8, "type": "link", "url": "https://t.example/"}
+    ]
+    assert blocks[2]["indent_level"] == 1
+    assert blocks[3]["subtype"] == "ordered-list-item"
+    assert blocks[4] == {"type": "text", "subtype": "indented", "text": "quoted"}
+    assert blocks[5] == {"type": "text", "subtype": "indented", "text": "code_here()"}
+    assert blocks[6] == {"type": "text", "text": "soft break"}
+
+
+def test_formatting_counts_code_points():
+    [block] = markdown_blocks("🌳 **tree**")
+    assert block["formatting"] == [{"start": 2, "end": 6, "type": "bold"}]
+
+
+def test_publish_uploads_images_in_the_same_request(state, base_url, http):
+    media = [
+        Media(PNG, "image/png", "A row of bean pods", "pods.png"),
+        Media(b"GIF89a" + b"\x00" * 8, "image/gif", "", "anim.gif"),
+    ]
+    outcome = Tumblr().publish(http, base_url, account(), article(media=media))
+    assert outcome.kind == PUBLISHED
+    [stored] = state.posts
+    assert stored["content_type"] == "multipart/form-data"
+    images = [b for b in stored["post"]["content"] if b["type"] == "image"]
+    assert images[0] == {
+        "type": "image",
+        "media": [{"type": "image/png", "identifier": "image0"}],
+        "alt_text": "A row of bean pods",
+    }
+    assert "alt_text" not in images[1]
+    assert stored["files"]["image0"] == ("pods.png", "image/png", PNG)
+    assert stored["files"]["image1"][1] == "image/gif"
+
+
+def test_refusal_keeps_tumblrs_words(state, base_url, http):
+    state.max_image_bytes = 16
+    outcome = Tumblr().publish(
+        http, base_url, account(), article(media=[Media(PNG, "image/png", "pods")])
+    )
+    assert outcome.kind == PERMANENT
+    assert outcome.error == "The image you uploaded is too large. The maximum size is 10 MB."
+    assert state.posts == []
+
+
+def test_rate_limit_uses_the_per_day_reset(state, base_url, http):
+    state.rate_limited = True
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert outcome.kind == RETRY
+    assert outcome.retry_after == pytest.approx(3600)
+    assert outcome.error == "You have exceeded your rate limit."
+
+
+def test_rate_limit_prefers_retry_after(state, base_url, http):
+    state.rate_limited, state.retry_after = True, 30
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert outcome.kind == RETRY
+    assert outcome.retry_after == pytest.approx(30)
+
+
+def test_expired_token_is_refreshed_and_the_post_sent_once(state, base_url, http):
+    state.expire_token = True
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert outcome.kind == PUBLISHED
+    assert len(state.posts) == 1
+    assert outcome.credentials == {
+        **CREDENTIALS,
+        "access_token": "token-r1",
+        "refresh_token": "refresh-r1",
+    }
+    assert state.refresh_tokens == {"refresh-r1"}
+
+
+def test_expired_token_without_refresh_token_needs_reconnecting(state, base_url, http):
+    state.expire_token = True
+    outcome = Tumblr().publish(http, base_url, account({"access_token": "token-1"}), article())
+    assert outcome.kind == AUTH
+    assert outcome.error == "Unable to authorize"
+    assert state.posts == []
+
+
+def test_failed_refresh_needs_reconnecting(state, base_url, http):
+    state.expire_token, state.refresh_fails = True, True
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert outcome.kind == AUTH
+    assert outcome.error == "The refresh token is invalid."
+    assert state.posts == []
+
+
+def test_tumblr_has_no_idempotency_so_a_repeat_posts_twice(state, base_url, http):
+    """Documents why UNKNOWN must not be retried blindly on Tumblr: it has no handle."""
+    first = Tumblr().publish(http, base_url, account(), article())
+    second = Tumblr().publish(http, base_url, account(), article())
+    assert first.post_id != second.post_id
+    assert len(state.posts) == 2
+
+
+def test_timeout_after_send_is_unknown_but_stored(state, base_url, fast_http):
+    state.slow_seconds = 3
+    outcome = Tumblr().publish(fast_http, base_url, account(), article())
+    assert outcome.kind == UNKNOWN
+    assert len(state.posts) == 1
+
+
+def test_server_error_is_retry(state, base_url, http):
+    state.fail_next = 503
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert outcome.kind == RETRY
+    assert outcome.error == "Something went wrong."
+
+
+def test_connection_refused_is_retry(http):
+    outcome = Tumblr().publish(http, closed_port_url(), account(), article())
+    assert outcome.kind == RETRY
+
+
+def test_composed_article_keeps_its_own_footer(state, base_url, http):
+    url = "https://write.example/alice/seed-saving"
+    composed = compose_long("Seed saving", "Keep the best pods.", url, "tumblr")
+    outcome = Tumblr().publish(http, base_url, account(), article(markdown=composed["markdown"]))
+    assert outcome.kind == PUBLISHED
+    blocks = state.posts[0]["post"]["content"]
+    assert [b["text"] for b in blocks] == [
+        "Seed saving",
+        "Keep the best pods.",
+        f"Originally published at {url}",
+    ]
+    lead = len("Originally published at ")
+    assert blocks[-1]["formatting"] == [
+        {"start": 0, "end": lead + len(url), "type": "italic"},
+        {"start": lead, "end": lead + len(url), "type": "link", "url": url},
+    ]
+
+
+def test_token_endpoint_down_is_retry_not_reconnect(state, base_url, http):
+    state.expire_token, state.token_endpoint_down = True, True
+    outcome = Tumblr().publish(http, base_url, account(), article())
+    assert (outcome.kind, outcome.error) == (RETRY, "Try again later.")
+    assert state.posts == []
