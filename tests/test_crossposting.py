@@ -464,3 +464,74 @@ def test_images_are_resized_to_fit_a_platform_byte_limit(app):
     assert len(data) <= 200_000 and mime_type == "image/jpeg"
     assert Image.open(io.BytesIO(data)).width < 800
     assert fit(item, 10_000_000) == (original, "image/png")
+
+
+# --- the dashboard's Channels and Crossposts pages -----------------------------------------
+
+
+def form_post(client, path, data, page):
+    """POST a form the way a browser does, with the CSRF token from `page`."""
+    import re
+
+    token = re.search(r'name="csrf_token" value="([^"]+)"', client.get(page).get_data(as_text=True))
+    return client.post(path, data={"csrf_token": token.group(1), **data})
+
+
+def browser_login(app, alias):
+    client = app.test_client()
+    response = form_post(client, "/login", {"alias": alias, "pass": "correct horse"}, "/login")
+    assert response.status_code == 303
+    return client
+
+
+def test_channels_page_connects_and_disconnects(app, api, alice, fake):
+    state, base_url = fake
+    browser = browser_login(app, "alice")
+    assert browser.get("/me/channels").status_code == 200
+    wrong = form_post(
+        browser,
+        "/me/channels",
+        {"platform": "mastodon", "handle": "alice", "base_url": base_url, "access_token": "nope"},
+        "/me/channels",
+    )
+    assert wrong.status_code == 303
+    assert "mastodon: The access token is invalid" in browser.get("/me/channels").get_data(
+        as_text=True
+    )
+    form_post(
+        browser,
+        "/me/channels",
+        {
+            "platform": "mastodon",
+            "handle": "alice",
+            "base_url": base_url,
+            "access_token": state.access_token,
+        },
+        "/me/channels",
+    )
+    page = browser.get("/me/channels").get_data(as_text=True)
+    assert "Connected mastodon @alice." in page and "active" in page
+    assert state.access_token not in page
+    [channel] = api.call("GET", "/api/me/channels", token=alice).json["data"]
+    form_post(browser, f"/me/channels/{channel['id']}/delete", {}, "/me/channels")
+    assert api.call("GET", "/api/me/channels", token=alice).json["data"] == []
+    assert app.test_client().get("/me/channels").status_code == 302  # log in first
+
+
+def test_crossposts_page_sends_shows_results_and_retries(app, api, alice, channel, fake):
+    state, _ = fake
+    post = api.publish(alice, body="From the dashboard", title="Dashboard post")
+    browser = browser_login(app, "alice")
+    state.fail_next = 422  # Mastodon refuses the first attempt for good
+    sent = form_post(
+        browser, "/me/crossposts", {"post": post["id"], "channel": channel["id"]}, "/me/crossposts"
+    )
+    assert sent.status_code == 303
+    page = browser.get("/me/crossposts").get_data(as_text=True)
+    assert "Dashboard post" in page and "failed" in page
+    assert "Something went wrong on our end." in page  # the platform's words
+    [delivery] = api.call("GET", "/api/me/crossposts", token=alice).json["data"]
+    form_post(browser, f"/me/crossposts/{delivery['id']}/retry", {}, "/me/crossposts")
+    page = browser.get("/me/crossposts").get_data(as_text=True)
+    assert "published" in page and state.statuses[0]["id"] in page
+    assert len(state.statuses) == 1
