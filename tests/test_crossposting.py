@@ -397,6 +397,36 @@ def test_media_upload_and_crosspost_with_alt_text(api, alice, channel, fake):
     assert state.statuses[0]["media_ids"] == [stored["id"]]
 
 
+def test_media_upload_is_idempotent_and_takes_large_images(api, alice, app):
+    big = png((1400, 1400), noise=True)
+    assert len(big) > 2 * 1024 * 1024  # over the ordinary request-body limit
+    uploads = [
+        api.call(
+            "POST",
+            "/api/media",
+            token=alice,
+            headers={"Idempotency-Key": "img-1"},
+            data={"file": (io.BytesIO(big), "noise.png"), "alt_text": "Static"},
+            content_type="multipart/form-data",
+        )
+        for _ in range(2)
+    ]
+    assert [u.status_code for u in uploads] == [201, 201]
+    assert uploads[0].json == uploads[1].json
+    assert uploads[1].headers["Idempotent-Replayed"] == "true"
+    with app.app_context():
+        assert len(db.session.scalars(select(MediaFile)).all()) == 1
+    different = api.call(
+        "POST",
+        "/api/media",
+        token=alice,
+        headers={"Idempotency-Key": "img-1"},
+        data={"file": (io.BytesIO(png()), "red.png")},
+        content_type="multipart/form-data",
+    )
+    assert different.status_code == 422
+
+
 def test_media_refusals(api, alice, bob, channel):
     not_image = api.call(
         "POST",

@@ -1,5 +1,7 @@
 """Crossposting: channels, media, and crosspost requests with their per-target results."""
 
+from functools import wraps
+
 from flask import Blueprint, request
 
 from .. import channels, crossposts, media
@@ -54,11 +56,22 @@ def disconnect_channel(channel_id):
     return no_content()
 
 
+def _image_sized_body(view):
+    """Images may be larger than other request bodies (MEDIA_MAX_BYTES, plus the form);
+    set before anything, the idempotency check included, reads the body."""
+
+    @wraps(view)
+    def wrapper(*args, **kwargs):
+        request.max_content_length = media.max_upload_bytes() + 64 * 1024
+        return view(*args, **kwargs)
+
+    return wrapper
+
+
 @bp.post("/media")
+@_image_sized_body
 @idempotent
 def upload_media():
-    # Images may be larger than other request bodies (MEDIA_MAX_BYTES, plus the form).
-    request.max_content_length = media.max_upload_bytes() + 64 * 1024
     upload = request.files.get("file")
     data = upload.read() if upload else None
     item = media.upload(current_user(), data, request.form.get("alt_text"))
@@ -95,8 +108,7 @@ def my_crossposts():
     found = crossposts.of_user(
         current_user(), args.get("status"), args.get("platform"), args.get("limit")
     )
-    return ok([crossposts.result_json(d) | {"post": d.post_id, "batch": d.batch_id}
-               for d in found])
+    return ok([crossposts.result_json(d) | {"post": d.post_id, "batch": d.batch_id} for d in found])
 
 
 @bp.delete("/crossposts/<crosspost_id>")

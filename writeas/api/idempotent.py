@@ -1,5 +1,6 @@
 """The `Idempotency-Key` header on create endpoints (see `writeas.idempotency`)."""
 
+import hashlib
 from functools import wraps
 
 from flask import request
@@ -14,21 +15,36 @@ def _scope() -> str:
     return f"user:{user.id}" if user is not None else f"anon:{request.remote_addr}"
 
 
+def _request_content() -> bytes:
+    """What the request says, for telling a replay from a different request. A multipart
+    body's boundary is random per send, so uploads are compared by their fields and file
+    contents instead of their raw bytes."""
+    if request.mimetype != "multipart/form-data":
+        return request.get_data(cache=True)
+    parts = [f"{k}={v}" for k, v in sorted(request.form.items(multi=True))]
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+        parts.append(f"{name}:{hashlib.sha256(upload.read()).hexdigest()}")
+        upload.seek(0)
+    return "\n".join(parts).encode()
+
+
 def idempotent(view):
     @wraps(view)
     def wrapper(*args, **kwargs):
         key = request.headers.get("Idempotency-Key")
         if key is None:
             return view(*args, **kwargs)
-        print_ = idempotency.fingerprint(
-            request.method, request.full_path, request.get_data(cache=True)
-        )
+        print_ = idempotency.fingerprint(request.method, request.full_path, _request_content())
         claimed = idempotency.claim(_scope(), key, print_)
         if isinstance(claimed, idempotency.Replay):
-            return claimed.body, claimed.status, {
-                "Content-Type": "application/json",
-                "Idempotent-Replayed": "true",
-            }
+            return (
+                claimed.body,
+                claimed.status,
+                {
+                    "Content-Type": "application/json",
+                    "Idempotent-Replayed": "true",
+                },
+            )
         record_id = claimed.id
         try:
             response = view(*args, **kwargs)
