@@ -8,6 +8,7 @@ import os
 os.environ.setdefault("HUEY_IMMEDIATE", "true")
 os.environ.setdefault("ALLOW_PRIVATE_NETWORK_TARGETS", "true")
 
+import httpx  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 
@@ -104,3 +105,21 @@ def alice(api):
 @pytest.fixture
 def bob(api):
     return api.signup("bob")
+
+
+@pytest.fixture
+def http():
+    """The guarded client adapters get, allowed onto loopback for the platform servers."""
+    from writeas.outbound import client
+
+    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as http:
+        yield http
+
+
+@pytest.fixture
+def fast_http():
+    """Reads give up after one second, so a slower answer is a timeout after sending."""
+    from writeas.outbound import client
+
+    with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as http:
+        yield http

@@ -43,6 +43,26 @@ def channel(api, alice, fake):
     return response.json["data"]
 
 
+def time_passes(app, delivery_id: str) -> int:
+    """Make the delivery (and its account) due, as if its wait were over, and run the
+    sweep the worker runs every minute. Answers how many deliveries it queued."""
+    from writeas.tasks import enqueue_delivery
+
+    with app.app_context():
+        row = db.session.get(Delivery, delivery_id)
+        row.next_attempt_at = datetime(2020, 1, 1)
+        if row.channel is not None:
+            row.channel.paused_until = None
+        db.session.commit()
+        return engine.sweep(enqueue_delivery)
+
+
+def delivery_row(app, delivery_id: str) -> Delivery:
+    with app.app_context():
+        db.session.remove()
+        return db.session.get(Delivery, delivery_id)
+
+
 def iso(moment: datetime) -> str:
     return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
 
@@ -209,12 +229,8 @@ def test_scheduled_crosspost_waits_then_goes_and_can_be_cancelled(api, alice, ch
     assert batch["status"] == "queued" and batch["scheduled_at"] == later
     assert batch["results"][0]["status"] == "scheduled"
     with app.app_context():
-        assert engine.sweep(lambda _id: None) == 0
-        db.session.get(Delivery, batch["results"][0]["id"]).next_attempt_at = datetime(2020, 1, 1)
-        db.session.commit()
-        from writeas.tasks import enqueue_delivery
-
-        assert engine.sweep(enqueue_delivery) == 1
+        assert engine.sweep(lambda _id: None) == 0  # not yet
+    assert time_passes(app, batch["results"][0]["id"]) == 1
     assert len(state.statuses) == 1
     listing = api.call("GET", "/api/me/crossposts?status=published", token=alice).json["data"]
     assert [d["id"] for d in listing] == [batch["results"][0]["id"]]
@@ -255,12 +271,7 @@ def test_scheduled_post_is_crossposted_when_it_goes_live(api, alice, channel, fa
     ).json["data"]
     [batch] = api.call("GET", f"/api/posts/{post['id']}/crossposts", token=alice).json["data"]
     assert batch["results"][0]["status"] == "scheduled" and state.statuses == []
-    with app.app_context():
-        db.session.get(Delivery, batch["results"][0]["id"]).next_attempt_at = datetime(2020, 1, 1)
-        db.session.commit()
-        from writeas.tasks import enqueue_delivery
-
-        engine.sweep(enqueue_delivery)
+    time_passes(app, batch["results"][0]["id"])
     assert len(state.statuses) == 1
     assert state.statuses[0]["text"].endswith("/alice/from-the-future")
 
@@ -284,15 +295,9 @@ def test_rate_limit_pauses_the_account_and_retries_later(api, alice, channel, fa
         assert 20 <= wait <= 31  # the platform's own reset time, not our backoff
         paused = db.session.get(Channel, channel["id"]).paused_until
         assert paused is not None and paused >= row.next_attempt_at - timedelta(seconds=1)
-        # Time passes: the limit is over, the sweep sends it.
-        state.rate_limited = False
-        row.next_attempt_at = datetime(2020, 1, 1)
-        db.session.get(Channel, channel["id"]).paused_until = None
-        db.session.commit()
-        from writeas.tasks import enqueue_delivery
-
-        engine.sweep(enqueue_delivery)
-        assert db.session.get(Delivery, result["id"]).status == "published"
+    state.rate_limited = False  # the limit is over
+    time_passes(app, result["id"])
+    assert delivery_row(app, result["id"]).status == "published"
     assert len(state.statuses) == 1
 
 
@@ -340,15 +345,9 @@ def test_unknown_outcome_is_resent_with_the_same_key_and_posts_once(api, alice, 
     assert result["status"] == "queued" and "No answer" in result["error"]
     assert len(state.statuses) == 1  # it did arrive
     state.slow_seconds = 0
-    with app.app_context():
-        db.session.get(Delivery, result["id"]).next_attempt_at = datetime(2020, 1, 1)
-        db.session.get(Channel, channel["id"]).paused_until = None
-        db.session.commit()
-        from writeas.tasks import enqueue_delivery
-
-        engine.sweep(enqueue_delivery)
-        row = db.session.get(Delivery, result["id"])
-        assert row.status == "published" and row.remote_id == state.statuses[0]["id"]
+    time_passes(app, result["id"])
+    row = delivery_row(app, result["id"])
+    assert row.status == "published" and row.remote_id == state.statuses[0]["id"]
     assert len(state.statuses) == 1
 
 

@@ -25,8 +25,12 @@ def test_replayed_key_returns_the_first_response_and_creates_nothing(api, app):
     assert again.json == first.json  # same id, same modify token
     assert again.headers["Idempotent-Replayed"] == "true"
     assert count(app, Post) == 1
-    other = api.call("POST", "/api/posts", json={"body": "Once only"},
-                     headers={"Idempotency-Key": "post-launch-002"})
+    other = api.call(
+        "POST",
+        "/api/posts",
+        json={"body": "Once only"},
+        headers={"Idempotency-Key": "post-launch-002"},
+    )
     assert other.json["data"]["id"] != first.json["data"]["id"]
     assert count(app, Post) == 2
 
@@ -43,11 +47,16 @@ def test_same_key_while_in_flight_is_409(api, app):
     fingerprint = idempotency.fingerprint("POST", "/api/posts?", b'{"body": "slow"}')
     with app.app_context():
         # As if another worker claimed this key and is still publishing.
-        db.session.add(IdempotencyRecord(scope="anon:127.0.0.1", key="busy",
-                                         fingerprint=fingerprint))
+        db.session.add(
+            IdempotencyRecord(scope="anon:127.0.0.1", key="busy", fingerprint=fingerprint)
+        )
         db.session.commit()
-    response = api.call("POST", "/api/posts", data=b'{"body": "slow"}',
-                        headers={"Idempotency-Key": "busy", "Content-Type": "application/json"})
+    response = api.call(
+        "POST",
+        "/api/posts",
+        data=b'{"body": "slow"}',
+        headers={"Idempotency-Key": "busy", "Content-Type": "application/json"},
+    )
     assert response.status_code == 409
     assert count(app, Post) == 0
 
@@ -86,12 +95,18 @@ def test_invalid_keys_are_400(api, key):
 def test_collection_endpoints_are_idempotent(api, app, alice):
     headers = {"Idempotency-Key": "blog-1"}
     for _ in range(2):
-        created = api.call("POST", "/api/collections", token=alice, json={"title": "Diary"},
-                           headers=headers)
+        created = api.call(
+            "POST", "/api/collections", token=alice, json={"title": "Diary"}, headers=headers
+        )
         assert created.status_code == 201 and created.json["data"]["alias"] == "diary"
     assert count(app, Collection) == 2  # alice's own blog and this one
     for _ in range(2):
-        post = api.call("POST", "/api/collections/diary/posts", token=alice, json={"body": "x"},
-                        headers={"Idempotency-Key": "blog-post-1"})
+        post = api.call(
+            "POST",
+            "/api/collections/diary/posts",
+            token=alice,
+            json={"body": "x"},
+            headers={"Idempotency-Key": "blog-post-1"},
+        )
         assert post.status_code == 201
     assert count(app, Post) == 1

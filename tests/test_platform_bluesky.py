@@ -1,12 +1,10 @@
 """The Bluesky adapter against a local PDS speaking the same XRPC API over a real socket."""
 
 import json
-import socket
 import time
 
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.bluesky import State, create
 
 from writeas.crosspost.platforms.base import (
@@ -21,16 +19,9 @@ from writeas.crosspost.platforms.base import (
     PlatformError,
 )
 from writeas.crosspost.platforms.bluesky import Bluesky, record_key
-from writeas.outbound import client
 
 ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def http():
-    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as http:
-        yield http
 
 
 @pytest.fixture
@@ -98,7 +89,7 @@ def test_verify_refuses_a_wrong_app_password(http, server):
 
 def test_verify_reports_an_unreachable_pds(http):
     with pytest.raises(PlatformError) as raised:
-        Bluesky().verify(http, closed_port(), "alice.bsky.social", {"app_password": "x"})
+        Bluesky().verify(http, closed_port_url(), "alice.bsky.social", {"app_password": "x"})
     assert raised.value.status == 502
 
 
@@ -124,7 +115,9 @@ def test_publish_creates_a_post_at_the_chosen_record_key(http, server, state):
     assert record["createdAt"].endswith("Z")
     link, tag = record["facets"]
     raw = post.text.encode()
-    assert raw[link["index"]["byteStart"]:link["index"]["byteEnd"]] == b"https://blog.example/hello"
+    assert (
+        raw[link["index"]["byteStart"] : link["index"]["byteEnd"]] == b"https://blog.example/hello"
+    )
     assert link["features"][0]["uri"] == "https://blog.example/hello"
     assert tag["features"][0] == {"$type": "app.bsky.richtext.facet#tag", "tag": "writing"}
     assert "embed" not in record
@@ -242,16 +235,16 @@ def test_server_error_without_a_record_is_retried(http, server, state):
     assert not state.records
 
 
-def closed_port() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
-
-
 def test_connection_refused_is_retried(http, state):
-    account = Account("alice.bsky.social", state.did, {
-        "app_password": "x", "did": state.did, "access_jwt": "a", "refresh_jwt": "r",
-    })
-    outcome = Bluesky().publish(http, closed_port(), account, content())
+    account = Account(
+        "alice.bsky.social",
+        state.did,
+        {
+            "app_password": "x",
+            "did": state.did,
+            "access_jwt": "a",
+            "refresh_jwt": "r",
+        },
+    )
+    outcome = Bluesky().publish(http, closed_port_url(), account, content())
     assert outcome.kind == RETRY

@@ -1,10 +1,7 @@
 """The LinkedIn adapter against a local server speaking LinkedIn's API over a real socket."""
 
-import socket
-
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.linkedin import State, create, read_little
 
 from writeas.crosspost.platforms import REGISTRY
@@ -20,7 +17,6 @@ from writeas.crosspost.platforms.base import (
     PlatformError,
 )
 from writeas.crosspost.platforms.linkedin import API_VERSION, LinkedIn, little_text
-from writeas.outbound import client
 
 CREDENTIALS = {"access_token": "li-token-1"}
 PERSON = "urn:li:person:782bbtaQ"
@@ -43,31 +39,12 @@ def base_url(state):
         yield url
 
 
-@pytest.fixture
-def http():
-    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as c:
-        yield c
-
-
-@pytest.fixture
-def fast_http():
-    with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as c:
-        yield c
-
-
 def account(author=PERSON):
     return Account("alice", author, dict(CREDENTIALS))
 
 
 def note(**overrides):
     return Content(**{"text": TEXT, "idempotency_key": "k1", **overrides})
-
-
-def closed_port_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_registered():

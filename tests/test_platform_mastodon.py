@@ -1,13 +1,9 @@
 """The Mastodon adapter against a local server speaking Mastodon's API over a real socket."""
 
-import socket
-
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.mastodon import State, create
 
-from writeas import outbound
 from writeas.crosspost.platforms import REGISTRY
 from writeas.crosspost.platforms.base import (
     AUTH,
@@ -37,25 +33,12 @@ def server(state):
 
 
 @pytest.fixture
-def http():
-    with outbound.client(allow_private=True, timeout=httpx.Timeout(1.5, connect=2.0)) as http:
-        yield http
-
-
-@pytest.fixture
 def account(state):
     return Account("alice", state.account["id"], {"access_token": state.access_token})
 
 
 def content(text="Hello from the blog.", key="key-1", **extra):
     return Content(text=text, idempotency_key=key, **extra)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_registered_with_mastodons_limits():

@@ -1,10 +1,7 @@
 """The Medium adapter against a local server speaking Medium's API over a real socket."""
 
-import socket
-
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.medium import State, create
 
 from writeas.crosspost.formatting import compose_long
@@ -21,7 +18,6 @@ from writeas.crosspost.platforms.base import (
     PlatformError,
 )
 from writeas.crosspost.platforms.medium import Medium, medium_tags
-from writeas.outbound import client
 
 CREDENTIALS = {"integration_token": "integration-1"}
 USER_ID = "5303d74c64f66366f00cb9b2a94f3251bf5"
@@ -39,18 +35,6 @@ def base_url(state):
         yield url
 
 
-@pytest.fixture
-def http():
-    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as c:
-        yield c
-
-
-@pytest.fixture
-def fast_http():
-    with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as c:
-        yield c
-
-
 def account():
     return Account("alice", USER_ID, dict(CREDENTIALS))
 
@@ -65,13 +49,6 @@ def article(**overrides):
         "idempotency_key": "k1",
     }
     return Content(**{**fields, **overrides})
-
-
-def closed_port_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_registered():

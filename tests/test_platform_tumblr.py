@@ -1,10 +1,7 @@
 """The Tumblr adapter against a local server speaking Tumblr's API over a real socket."""
 
-import socket
-
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.tumblr import State, create
 
 from writeas.crosspost.formatting import compose_long
@@ -21,7 +18,6 @@ from writeas.crosspost.platforms.base import (
     PlatformError,
 )
 from writeas.crosspost.platforms.tumblr import Tumblr, blog_name, markdown_blocks
-from writeas.outbound import client
 
 CREDENTIALS = {
     "access_token": "token-1",
@@ -43,19 +39,6 @@ def base_url(state):
         yield url
 
 
-@pytest.fixture
-def http():
-    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as c:
-        yield c
-
-
-@pytest.fixture
-def fast_http():
-    """Reads give up after one second, so a three-second answer is a timeout after send."""
-    with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as c:
-        yield c
-
-
 def account(credentials=None):
     return Account("alices-garden", "t:Ae3xYz12", dict(credentials or CREDENTIALS))
 
@@ -70,13 +53,6 @@ def article(**overrides):
         "idempotency_key": "k1",
     }
     return Content(**{**fields, **overrides})
-
-
-def closed_port_url():
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        port = s.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_registered():

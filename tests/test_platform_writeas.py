@@ -1,14 +1,10 @@
 """The Write.as adapter against a real Write.as-compatible server: a second app of this very
 project, served on a loopback socket."""
 
-import socket
-
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.writeas import State, blog_posts, create, sign_up
 
-from writeas import outbound
 from writeas.crosspost.platforms import REGISTRY
 from writeas.crosspost.platforms.base import (
     AUTH,
@@ -46,12 +42,6 @@ def server(state):
 
 
 @pytest.fixture
-def http():
-    with outbound.client(allow_private=True, timeout=httpx.Timeout(1.5, connect=2.0)) as http:
-        yield http
-
-
-@pytest.fixture
 def account(token):
     return Account("carol", "carol", {"access_token": token})
 
@@ -60,13 +50,6 @@ def content(key="key-1", **fields):
     fields.setdefault("title", "A walk in the hills")
     fields.setdefault("markdown", "It was *windy*.\n\nAnd then it rained.")
     return Content(text="short version", idempotency_key=key, **fields)
-
-
-def closed_port_url() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_registered_without_media():

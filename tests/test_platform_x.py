@@ -1,11 +1,9 @@
 """The X adapter against a local server speaking X API v2 over a real socket."""
 
 import base64
-import socket
 
-import httpx
 import pytest
-from platform_servers import running
+from platform_servers import closed_port_url, running
 from platform_servers.x import DUPLICATE, INVALID_TOKEN, NOT_PERMITTED, State, create
 
 from writeas.crosspost.platforms.base import (
@@ -20,15 +18,8 @@ from writeas.crosspost.platforms.base import (
     PlatformError,
 )
 from writeas.crosspost.platforms.x import X
-from writeas.outbound import client
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-
-
-@pytest.fixture
-def http():
-    with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as http:
-        yield http
 
 
 @pytest.fixture
@@ -60,13 +51,6 @@ def content(text="A new post on the blog: https://blog.example/hello", **kwargs)
 
 def requests_to(state: State, path: str) -> list[dict]:
     return [r for r in state.requests if r["path"] == path]
-
-
-def closed_port() -> str:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
-    return f"http://127.0.0.1:{port}"
 
 
 def test_verify_matches_the_handle_case_insensitively(http, server, state):
@@ -105,7 +89,7 @@ def test_verify_returns_rotated_tokens_after_a_refresh(http, server, state):
 
 def test_verify_reports_an_unreachable_api(http, state):
     with pytest.raises(PlatformError) as raised:
-        X().verify(http, closed_port(), "AliceWrites", {"access_token": "t"})
+        X().verify(http, closed_port_url(), "AliceWrites", {"access_token": "t"})
     assert raised.value.status == 502
 
 
@@ -140,7 +124,8 @@ def test_images_are_uploaded_with_alt_text(http, server, state):
     assert state.media[media_ids[0]]["data"] == PNG
     metadata = requests_to(state, "/2/media/metadata")
     assert metadata[0]["json"] == {
-        "id": media_ids[0], "metadata": {"alt_text": {"text": "A lighthouse at dusk"}},
+        "id": media_ids[0],
+        "metadata": {"alt_text": {"text": "A lighthouse at dusk"}},
     }
     assert len(metadata) == 1
 
@@ -172,15 +157,18 @@ def test_expired_token_is_refreshed_and_the_rotation_is_returned(http, server, s
     assert rotated["client_id"] == state.client_id
     refresh = requests_to(state, "/2/oauth2/token")[0]
     assert refresh["form"] == {
-        "grant_type": "refresh_token", "refresh_token": "x-refresh-0",
+        "grant_type": "refresh_token",
+        "refresh_token": "x-refresh-0",
         "client_id": state.client_id,
     }
     assert "Authorization" not in refresh["headers"]  # a public client sends no secret
     # The old refresh token is used up: only the returned credentials keep the channel alive.
     state.expire_token = True
     assert X().publish(http, server, old, content("again")).kind == AUTH
-    assert X().publish(http, server, Account("AliceWrites", "1", rotated),
-                       content("and again")).kind == PUBLISHED
+    assert (
+        X().publish(http, server, Account("AliceWrites", "1", rotated), content("and again")).kind
+        == PUBLISHED
+    )
 
 
 def test_confidential_client_refreshes_with_basic_auth(http, server, state):
@@ -228,5 +216,5 @@ def test_server_error_on_posting_is_unknown(http, server, state):
 
 
 def test_connection_refused_is_retried(http, state):
-    outcome = X().publish(http, closed_port(), account(state), content())
+    outcome = X().publish(http, closed_port_url(), account(state), content())
     assert outcome.kind == RETRY

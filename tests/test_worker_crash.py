@@ -36,34 +36,59 @@ def wait_for(predicate, seconds: float, what: str):
 def worker_env(make_app, database_url):
     app = make_app()
     env = {key: value for key, value in os.environ.items() if key != "HUEY_IMMEDIATE"}
-    env.update(DATABASE_URL=database_url, ALLOW_PRIVATE_NETWORK_TARGETS="true",
-               DELIVERY_LEASE_SECONDS="3", OUTBOUND_TIMEOUT_SECONDS="30")
+    env.update(
+        DATABASE_URL=database_url,
+        ALLOW_PRIVATE_NETWORK_TARGETS="true",
+        DELIVERY_LEASE_SECONDS="3",
+        OUTBOUND_TIMEOUT_SECONDS="30",
+    )
     return app, env
 
 
 def start_worker(env) -> subprocess.Popen:
     return subprocess.Popen(
         [str(BIN / "huey_consumer"), "writeas.tasks.huey", "-w", "1", "-k", "thread"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
 
 
 def sweep(env) -> None:
-    subprocess.run([str(BIN / "flask"), "--app", "app", "crossposts", "sweep"], cwd=ROOT,
-                   env=env, check=True, capture_output=True, timeout=60)
+    subprocess.run(
+        [str(BIN / "flask"), "--app", "app", "crossposts", "sweep"],
+        cwd=ROOT,
+        env=env,
+        check=True,
+        capture_output=True,
+        timeout=60,
+    )
 
 
 def test_killed_worker_delivery_completes_exactly_once(worker_env, api, alice):
     app, env = worker_env
     state = mastodon.State(slow_seconds=30)  # the status is stored, then the answer hangs
     with running(mastodon.create(state)) as base_url:
-        channel = api.call("POST", "/api/me/channels", token=alice, json={
-            "platform": "mastodon", "handle": "alice", "base_url": base_url,
-            "credentials": {"access_token": state.access_token}}).json["data"]
+        channel = api.call(
+            "POST",
+            "/api/me/channels",
+            token=alice,
+            json={
+                "platform": "mastodon",
+                "handle": "alice",
+                "base_url": base_url,
+                "credentials": {"access_token": state.access_token},
+            },
+        ).json["data"]
         post = api.publish(alice, body="Survives a crash")
         soon = (datetime.now(UTC) + timedelta(seconds=2)).strftime("%Y-%m-%dT%H:%M:%SZ")
-        batch = api.call("POST", f"/api/posts/{post['id']}/crossposts", token=alice, json={
-            "targets": [{"channel": channel["id"]}], "scheduled_at": soon}).json["data"]
+        batch = api.call(
+            "POST",
+            f"/api/posts/{post['id']}/crossposts",
+            token=alice,
+            json={"targets": [{"channel": channel["id"]}], "scheduled_at": soon},
+        ).json["data"]
         delivery_id = batch["results"][0]["id"]
 
         def row():
@@ -91,6 +116,9 @@ def test_killed_worker_delivery_completes_exactly_once(worker_env, api, alice):
     assert len(state.statuses) == 1  # the resend carried the same Idempotency-Key
     assert done.remote_id == state.statuses[0]["id"]
     assert done.attempts == 2
-    keys = {r["headers"].get("Idempotency-Key") for r in state.requests
-            if r["path"] == "/api/v1/statuses"}
+    keys = {
+        r["headers"].get("Idempotency-Key")
+        for r in state.requests
+        if r["path"] == "/api/v1/statuses"
+    }
     assert len(keys) == 1

@@ -5,6 +5,7 @@ switches the tests flip: rate limiting, expired tokens, slow answers) and the te
 on a real loopback socket with `running(app)`.
 """
 
+import socket
 import threading
 from contextlib import contextmanager
 
@@ -22,3 +23,11 @@ def running(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def closed_port_url() -> str:
+    """A loopback address where nothing listens: a connection there is refused."""
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        port = sock.getsockname()[1]
+    return f"http://127.0.0.1:{port}"

@@ -105,15 +105,18 @@ def create(state: State) -> Flask:
 
     @app.before_request
     def gate():
-        state.requests.append({
-            "method": request.method,
-            "path": request.path,
-            "headers": dict(request.headers),
-            "body": request.get_data(),
-        })
+        state.requests.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "headers": dict(request.headers),
+                "body": request.get_data(),
+            }
+        )
         if state.rate_limited:
-            return _error("RateLimitExceeded", "Rate Limit Exceeded", 429,
-                          _rate_limit_headers(state, 0))
+            return _error(
+                "RateLimitExceeded", "Rate Limit Exceeded", 429, _rate_limit_headers(state, 0)
+            )
         return None
 
     @app.after_request
@@ -152,9 +155,14 @@ def create(state: State) -> Flask:
         mime_type = request.headers.get("Content-Type", "application/octet-stream")
         ref = cid(0x55, data)
         state.blobs[ref] = {"data": data, "mime_type": mime_type}
-        return jsonify(blob={
-            "$type": "blob", "ref": {"$link": ref}, "mimeType": mime_type, "size": len(data),
-        })
+        return jsonify(
+            blob={
+                "$type": "blob",
+                "ref": {"$link": ref},
+                "mimeType": mime_type,
+                "size": len(data),
+            }
+        )
 
     @app.get("/xrpc/com.atproto.repo.getRecord")
     def get_record():
@@ -231,7 +239,7 @@ def _validate_embed(state: State, embed):
         return None
     images = embed.get("images") if embed.get("$type") == "app.bsky.embed.images" else None
     if not isinstance(images, list):
-        return _invalid("Record/embed must be an object which includes the \"$type\" property")
+        return _invalid('Record/embed must be an object which includes the "$type" property')
     if len(images) > MAX_IMAGES:
         return _invalid(f"Record/embed/images must not have more than {MAX_IMAGES} elements")
     for index, image in enumerate(images):

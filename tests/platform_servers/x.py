@@ -58,7 +58,9 @@ def _oauth_error(status: int, error: str, description: str):
 
 def _invalid(message: str, parameter: str):
     return _problem(
-        400, "Invalid Request", "One or more parameters to your request was invalid.",
+        400,
+        "Invalid Request",
+        "One or more parameters to your request was invalid.",
         errors=[{"parameters": {parameter: []}, "message": message}],
     )
 
@@ -83,16 +85,19 @@ def create(state: State) -> Flask:
 
     @app.before_request
     def gate():
-        state.requests.append({
-            "method": request.method,
-            "path": request.path,
-            "headers": dict(request.headers),
-            "form": request.form.to_dict(),
-            "json": request.get_json(silent=True),
-        })
+        state.requests.append(
+            {
+                "method": request.method,
+                "path": request.path,
+                "headers": dict(request.headers),
+                "form": request.form.to_dict(),
+                "json": request.get_json(silent=True),
+            }
+        )
         if state.rate_limited:
-            return _problem(429, "Too Many Requests", "Too Many Requests",
-                            _rate_limit_headers(state, 0))
+            return _problem(
+                429, "Too Many Requests", "Too Many Requests", _rate_limit_headers(state, 0)
+            )
         if request.path == "/2/oauth2/token":
             return None
         if state.expire_token:
@@ -124,7 +129,10 @@ def create(state: State) -> Flask:
         state.access_tokens.add(access)
         state.refresh_tokens.add(refresh)
         return jsonify(
-            token_type="bearer", expires_in=7200, access_token=access, refresh_token=refresh,
+            token_type="bearer",
+            expires_in=7200,
+            access_token=access,
+            refresh_token=refresh,
             scope="tweet.read tweet.write users.read media.write offline.access",
         )
 
@@ -150,10 +158,14 @@ def create(state: State) -> Flask:
             "media_type": request.form.get("media_type"),
             "alt_text": None,
         }
-        return jsonify(data={
-            "id": media_id, "media_key": f"3_{media_id}", "size": len(data),
-            "expires_after_secs": 86400,
-        })
+        return jsonify(
+            data={
+                "id": media_id,
+                "media_key": f"3_{media_id}",
+                "size": len(data),
+                "expires_after_secs": 86400,
+            }
+        )
 
     @app.post("/2/media/metadata")
     def metadata():

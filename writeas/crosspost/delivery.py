@@ -59,8 +59,12 @@ def _claim(delivery_id: str) -> bool:
             Delivery.status == "queued",
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
-        .values(status="sending", locked_until=now + lease(), attempts=Delivery.attempts + 1,
-                updated=now)
+        .values(
+            status="sending",
+            locked_until=now + lease(),
+            attempts=Delivery.attempts + 1,
+            updated=now,
+        )
     ).rowcount
     db.session.commit()
     return bool(claimed)
@@ -149,17 +153,23 @@ def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
         delivery.error = None
         delivery.published_at = utcnow()
         delivery.locked_until = None
-    elif outcome.kind == RETRY or (
-        outcome.kind == UNKNOWN and delivery.platform in SAFE_TO_RESEND
-    ):
+    elif outcome.kind == RETRY or (outcome.kind == UNKNOWN and delivery.platform in SAFE_TO_RESEND):
         _retry(delivery, channel, outcome)
     elif outcome.kind == UNKNOWN:
-        _fail(delivery, "unconfirmed", f"{outcome.error} — {delivery.platform} offers no way to "
-              "resend safely, so check the account before retrying.")
+        _fail(
+            delivery,
+            "unconfirmed",
+            f"{outcome.error} — {delivery.platform} offers no way to "
+            "resend safely, so check the account before retrying.",
+        )
     elif outcome.kind == AUTH:
         channels.needs_reconnect(channel, outcome.error or "Credentials were rejected.")
-        _fail(delivery, "failed", f"{delivery.platform} rejected the credentials: "
-              f"{outcome.error}. Reconnect the channel, then retry.")
+        _fail(
+            delivery,
+            "failed",
+            f"{delivery.platform} rejected the credentials: "
+            f"{outcome.error}. Reconnect the channel, then retry.",
+        )
     else:
         _fail(delivery, "failed", outcome.error or "Refused by the platform.")
 
@@ -193,9 +203,13 @@ def sweep(enqueue) -> int:
         if delivery.platform in SAFE_TO_RESEND:
             _requeue(delivery, timedelta(0))
         else:
-            _fail(delivery, "unconfirmed", "The worker stopped while sending; "
-                  f"{delivery.platform} offers no way to resend safely, so check the account "
-                  "before retrying.")
+            _fail(
+                delivery,
+                "unconfirmed",
+                "The worker stopped while sending; "
+                f"{delivery.platform} offers no way to resend safely, so check the account "
+                "before retrying.",
+            )
         if delivery.channel is not None:
             delivery.channel.busy_until = None
     db.session.commit()

@@ -31,6 +31,14 @@ class PlatformError(Exception):
         self.status = status
 
 
+class Stop(Exception):
+    """Carries a final outcome out of a nested request (an upload, a refresh) to `publish`."""
+
+    def __init__(self, outcome: "Outcome"):
+        super().__init__(outcome.error)
+        self.outcome = outcome
+
+
 @dataclass
 class Account:
     """A verified account on a platform. `credentials` may have been extended or rotated by

@@ -31,6 +31,7 @@ from .base import (
     Outcome,
     Platform,
     PlatformError,
+    Stop,
     classify,
     error_message,
     transport_outcome,
@@ -122,14 +123,6 @@ def _nothing_posted(outcome: Outcome) -> Outcome:
     return outcome
 
 
-class _Stop(Exception):
-    """Carries a final outcome out of a nested request."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome.error)
-        self.outcome = outcome
-
-
 def _session_credentials(credentials: dict, session: dict) -> dict:
     return {
         **credentials,
@@ -166,11 +159,9 @@ class _Session:
     ) -> httpx.Response:
         headers = {**(headers or {}), "Authorization": f"Bearer {token}"}
         try:
-            return self.http.request(
-                method, f"{self.base}/xrpc/{nsid}", headers=headers, **kwargs
-            )
+            return self.http.request(method, f"{self.base}/xrpc/{nsid}", headers=headers, **kwargs)
         except httpx.HTTPError as error:
-            raise _Stop(transport_outcome(error)) from error
+            raise Stop(transport_outcome(error)) from error
 
     @staticmethod
     def _token_refused(response: httpx.Response) -> bool:
@@ -184,18 +175,18 @@ class _Session:
         if refresh:
             try:
                 response = self._send("POST", "com.atproto.server.refreshSession", refresh)
-            except _Stop as stop:
-                raise _Stop(_nothing_posted(stop.outcome)) from stop
+            except Stop as stop:
+                raise Stop(_nothing_posted(stop.outcome)) from stop
             if response.is_success:
                 return self._adopt(response)
             if response.status_code == 429 or response.status_code >= 500:
-                raise _Stop(_classify(response))
+                raise Stop(_classify(response))
         self._log_in()
 
     def _log_in(self) -> None:
         password = self.credentials.get("app_password")
         if not password:
-            raise _Stop(Outcome(AUTH, error="The Bluesky session expired; reconnect it."))
+            raise Stop(Outcome(AUTH, error="The Bluesky session expired; reconnect it."))
         identifier = self.credentials.get("did") or self.handle
         try:
             response = self.http.post(
@@ -203,11 +194,11 @@ class _Session:
                 json={"identifier": identifier, "password": password},
             )
         except httpx.HTTPError as error:
-            raise _Stop(_nothing_posted(transport_outcome(error))) from error
+            raise Stop(_nothing_posted(transport_outcome(error))) from error
         if response.status_code == 429 or response.status_code >= 500:
-            raise _Stop(_classify(response))
+            raise Stop(_classify(response))
         if not response.is_success:
-            raise _Stop(Outcome(AUTH, error=_message(response)))
+            raise Stop(Outcome(AUTH, error=_message(response)))
         self._adopt(response)
 
     def _adopt(self, response: httpx.Response) -> None:
@@ -215,7 +206,7 @@ class _Session:
             self.credentials = _session_credentials(self.credentials, response.json())
         except (ValueError, KeyError, TypeError) as error:
             unreadable = Outcome(RETRY, error=f"Unreadable session from the PDS: {error}")
-            raise _Stop(unreadable) from error
+            raise Stop(unreadable) from error
         self.changed = True
 
 
@@ -260,12 +251,13 @@ class Bluesky(Platform):
     def publish(
         self, http: httpx.Client, base_url: str, account: Account, content: Content
     ) -> Outcome:
-        session = _Session(http, base_url.rstrip("/"), _bare_handle(account.handle),
-                           account.credentials)
+        session = _Session(
+            http, base_url.rstrip("/"), _bare_handle(account.handle), account.credentials
+        )
         try:
             embed = _images_embed(session, content.media)
             outcome = _create_post(session, account, content, embed)
-        except _Stop as stop:
+        except Stop as stop:
             outcome = stop.outcome
         if session.changed:
             outcome.credentials = session.credentials
@@ -277,20 +269,22 @@ def _upload(session: _Session, media: Media) -> dict:
     send again."""
     try:
         response = session.request(
-            "POST", "com.atproto.repo.uploadBlob",
-            content=media.data, headers={"Content-Type": media.mime_type},
+            "POST",
+            "com.atproto.repo.uploadBlob",
+            content=media.data,
+            headers={"Content-Type": media.mime_type},
         )
-    except _Stop as stop:
+    except Stop as stop:
         if stop.outcome.kind == UNKNOWN:
             stop.outcome.kind = RETRY
         raise
     outcome = _classify(response)
     if outcome is not None:
-        raise _Stop(outcome)
+        raise Stop(outcome)
     try:
         return response.json()["blob"]
     except (ValueError, KeyError, TypeError) as error:
-        raise _Stop(Outcome(RETRY, error=f"Unreadable answer to an upload: {error}")) from error
+        raise Stop(Outcome(RETRY, error=f"Unreadable answer to an upload: {error}")) from error
 
 
 def _images_embed(session: _Session, media: list[Media]) -> dict | None:
@@ -368,7 +362,7 @@ def _existing(session: _Session, repo: str, rkey: str) -> dict | None:
     params = {"repo": repo, "collection": POST_COLLECTION, "rkey": rkey}
     try:
         response = session.request("GET", "com.atproto.repo.getRecord", params=params)
-    except _Stop as stop:
+    except Stop as stop:
         # The create's own answer is the one to report; a failed lookup adds nothing.
         if stop.outcome.kind in (RETRY, UNKNOWN):
             return None

@@ -20,6 +20,7 @@ from .base import (
     Outcome,
     Platform,
     PlatformError,
+    Stop,
     classify,
     error_message,
     transport_outcome,
@@ -33,14 +34,6 @@ MEDIA_POLLS = 10
 PROCESSING_RETRY_SECONDS = 10.0
 
 
-class _Stop(Exception):
-    """Carries a final outcome out of a nested request."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome.error)
-        self.outcome = outcome
-
-
 def _headers(credentials: dict) -> dict:
     return {"Authorization": f"Bearer {credentials.get('access_token', '')}"}
 
@@ -49,10 +42,10 @@ def _send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response
     try:
         response = http.request(method, url, **kwargs)
     except httpx.HTTPError as error:
-        raise _Stop(transport_outcome(error)) from error
+        raise Stop(transport_outcome(error)) from error
     outcome = classify(response)
     if outcome is not None:
-        raise _Stop(outcome)
+        raise Stop(outcome)
     return response
 
 
@@ -65,12 +58,12 @@ def _media_request(http: httpx.Client, method: str, url: str, **kwargs) -> tuple
         response = _send(http, method, url, **kwargs)
         attachment = response.json()
         media_id = str(attachment["id"])
-    except _Stop as stop:
+    except Stop as stop:
         if stop.outcome.kind == UNKNOWN:
             stop.outcome.kind = RETRY
         raise
     except (ValueError, KeyError, TypeError) as error:
-        raise _Stop(Outcome(RETRY, error=f"Unreadable answer about media: {error}")) from error
+        raise Stop(Outcome(RETRY, error=f"Unreadable answer about media: {error}")) from error
     # 202 (upload) and 206 (lookup) mean "still processing": `url` is not set yet.
     return response.status_code == 200 and bool(attachment.get("url")), media_id
 
@@ -127,7 +120,7 @@ class Mastodon(Platform):
         try:
             media_ids = [_upload(http, base, headers, media) for media in content.media]
             return _post_status(http, base, headers, content, media_ids)
-        except _Stop as stop:
+        except Stop as stop:
             return stop.outcome
 
 
@@ -143,7 +136,7 @@ def _upload(http: httpx.Client, base: str, headers: dict, media: Media) -> str:
         polls += 1
     if ready:
         return media_id
-    raise _Stop(
+    raise Stop(
         Outcome(
             RETRY,
             error="Mastodon is still processing an image; trying again later.",

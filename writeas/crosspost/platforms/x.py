@@ -22,6 +22,7 @@ from .base import (
     Outcome,
     Platform,
     PlatformError,
+    Stop,
     classify,
     error_message,
     transport_outcome,
@@ -31,14 +32,6 @@ from .base import (
 LIMITS = MediaLimits(max_images=4, max_bytes=5 * 1024 * 1024, max_alt_text=1000)
 # The image types the v2 upload endpoint names in `media_type`; for others X sniffs the file.
 _MEDIA_TYPES = {"image/jpeg", "image/png", "image/webp", "image/bmp", "image/pjpeg", "image/tiff"}
-
-
-class _Stop(Exception):
-    """Carries a final outcome out of a nested request."""
-
-    def __init__(self, outcome: Outcome):
-        super().__init__(outcome.error)
-        self.outcome = outcome
 
 
 def _bare_handle(handle: str) -> str:
@@ -70,17 +63,20 @@ class _Session:
         try:
             return self.http.request(method, f"{self.base}{path}", headers=headers, **kwargs)
         except httpx.HTTPError as error:
-            raise _Stop(transport_outcome(error)) from error
+            raise Stop(transport_outcome(error)) from error
 
     def _refresh(self, refused: httpx.Response) -> None:
         self.refreshed = True
         refresh_token = self.credentials.get("refresh_token")
         client_id = self.credentials.get("client_id")
         if not refresh_token or not client_id:
-            raise _Stop(Outcome(AUTH, error=error_message(refused)))
+            raise Stop(Outcome(AUTH, error=error_message(refused)))
         secret = self.credentials.get("client_secret")
-        form = {"grant_type": "refresh_token", "refresh_token": refresh_token,
-                "client_id": client_id}
+        form = {
+            "grant_type": "refresh_token",
+            "refresh_token": refresh_token,
+            "client_id": client_id,
+        }
         # A confidential client (one with a secret) authenticates with HTTP Basic.
         auth = httpx.BasicAuth(client_id, secret) if secret else None
         try:
@@ -89,11 +85,11 @@ class _Session:
             # Nothing was posted yet. (If X did rotate the token, the next attempt finds out.)
             outcome = transport_outcome(error)
             outcome.kind = RETRY
-            raise _Stop(outcome) from error
+            raise Stop(outcome) from error
         if response.status_code == 429 or response.status_code >= 500:
-            raise _Stop(classify(response))
+            raise Stop(classify(response))
         if not response.is_success:
-            raise _Stop(Outcome(AUTH, error=error_message(response)))
+            raise Stop(Outcome(AUTH, error=error_message(response)))
         self._adopt(response)
 
     def _adopt(self, response: httpx.Response) -> None:
@@ -102,7 +98,7 @@ class _Session:
             access = str(tokens["access_token"])
         except (ValueError, KeyError, TypeError) as error:
             unreadable = Outcome(RETRY, error=f"Unreadable answer from X's token endpoint: {error}")
-            raise _Stop(unreadable) from error
+            raise Stop(unreadable) from error
         self.credentials["access_token"] = access
         if tokens.get("refresh_token"):
             self.credentials["refresh_token"] = str(tokens["refresh_token"])
@@ -127,7 +123,7 @@ class X(Platform):
         session = _Session(http, base, credentials)
         try:
             response = session.request("GET", "/2/users/me")
-        except _Stop as stop:
+        except Stop as stop:
             status = 400 if stop.outcome.kind == AUTH else 502
             message = stop.outcome.error or "X refused the credentials."
             raise PlatformError(message, status) from stop
@@ -149,7 +145,7 @@ class X(Platform):
         try:
             media_ids = [_upload(session, media) for media in content.media]
             outcome = _post(session, _bare_handle(account.handle), content, media_ids)
-        except _Stop as stop:
+        except Stop as stop:
             outcome = stop.outcome
         if session.changed:
             outcome.credentials = session.credentials
@@ -159,7 +155,7 @@ class X(Platform):
 def _check(response: httpx.Response) -> httpx.Response:
     outcome = classify(response)
     if outcome is not None:
-        raise _Stop(outcome)
+        raise Stop(outcome)
     return response
 
 
@@ -176,12 +172,12 @@ def _upload(session: _Session, media: Media) -> str:
         if media.alt_text:
             metadata = {"id": media_id, "metadata": {"alt_text": {"text": media.alt_text}}}
             _check(session.request("POST", "/2/media/metadata", json=metadata))
-    except _Stop as stop:
+    except Stop as stop:
         if stop.outcome.kind == UNKNOWN:
             stop.outcome.kind = RETRY
         raise
     except (ValueError, KeyError, TypeError) as error:
-        raise _Stop(Outcome(RETRY, error=f"Unreadable answer to an upload: {error}")) from error
+        raise Stop(Outcome(RETRY, error=f"Unreadable answer to an upload: {error}")) from error
     return media_id
 
 
