@@ -564,3 +564,44 @@ def test_crossposts_page_sends_shows_results_and_retries(app, api, alice, channe
     page = browser.get("/me/crossposts").get_data(as_text=True)
     assert "published" in page and state.statuses[0]["id"] in page
     assert len(state.statuses) == 1
+
+
+def test_a_paused_or_busy_account_holds_every_delivery_to_it(api, alice, channel, fake, app):
+    state, _ = fake
+    first, second = (api.publish(alice, body=f"Post {n}") for n in (1, 2))
+    state.rate_limited = True
+    api.call(
+        "POST",
+        f"/api/posts/{first['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}]},
+    )
+    state.rate_limited = False
+    sent_before = len(state.requests)
+    # The account is paused by the first delivery's 429: the sibling waits, unsent.
+    sibling = api.call(
+        "POST",
+        f"/api/posts/{second['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}]},
+    ).json["data"]["results"][0]
+    assert sibling["status"] == "queued" and sibling["attempts"] == 0
+    assert len(state.requests) == sent_before
+    with app.app_context():
+        row = db.session.get(Delivery, sibling["id"])
+        paused = db.session.get(Channel, channel["id"]).paused_until
+        assert row.next_attempt_at >= paused - timedelta(seconds=1)
+        # Another worker is publishing to this account right now: it waits its turn too.
+        account = db.session.get(Channel, channel["id"])
+        account.paused_until = None
+        account.busy_until = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
+        row.next_attempt_at = datetime(2020, 1, 1)
+        db.session.commit()
+        assert engine.run(sibling["id"]) is not None  # back in the queue, not sent
+        assert db.session.get(Delivery, sibling["id"]).status == "queued"
+    assert len(state.requests) == sent_before
+    with app.app_context():
+        db.session.get(Channel, channel["id"]).busy_until = None
+        db.session.commit()
+    time_passes(app, sibling["id"])
+    assert delivery_row(app, sibling["id"]).status == "published"
