@@ -38,7 +38,12 @@ def make_app(tmp_path, monkeypatch, database_url):
     built = []
 
     def build(schema: bool = True, **overrides):
-        app = create_app({"TESTING": True, **overrides})
+        # Tests write far faster than people; the write limits get their own tests.
+        limits = {
+            "ANON_WRITE_RATE_LIMIT": "100000 per minute",
+            "USER_WRITE_RATE_LIMIT": "100000 per minute",
+        }
+        app = create_app({"TESTING": True, **limits, **overrides})
         with app.app_context():
             if POSTGRES_URL and not built:
                 _reset_postgres()

@@ -68,6 +68,12 @@ def load(instance_path: str) -> dict:
         "MAX_COLLECTIONS_PER_USER": _int("MAX_COLLECTIONS_PER_USER", 20),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 10),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "ANON_WRITE_RATE_LIMIT": os.environ.get(
+            "ANON_WRITE_RATE_LIMIT", "30 per minute;300 per hour"
+        ),
+        "USER_WRITE_RATE_LIMIT": os.environ.get(
+            "USER_WRITE_RATE_LIMIT", "120 per minute;3000 per hour"
+        ),
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
         or os.environ.get("REDIS_URL")
         or "memory://",
