@@ -71,8 +71,8 @@ test-sqlite: install browser
 # test-postgres: pytest against a throwaway PostgreSQL cluster (scripts/pg-test-server),
 # always stopped afterwards. Skipped (exit 0) where PostgreSQL cannot be provided, unless CI=true.
 test-postgres: install browser
-	@echo '==> pytest (PostgreSQL)'
-	@trap '$(PGTEST) stop' EXIT; \
+	@echo '==> pytest (PostgreSQL, with Redis for the multi-node tests)'
+	@trap '$(PGTEST) stop; bash scripts/redis-test-server stop' EXIT; \
 	rc=0; out=$$($(PGTEST) start) || rc=$$?; \
 	if [ "$$rc" -eq 3 ]; then \
 	  if [ "$${CI:-}" = true ]; then \
@@ -86,8 +86,13 @@ test-postgres: install browser
 	  exit "$$rc"; \
 	fi; \
 	url=$$(printf '%s\n' "$$out" | tail -n 1); \
-	echo "TEST_DATABASE_URL=$${url%%:*}://...@$${url##*@}"; \
-	TEST_DATABASE_URL="$$url" $(BIN)/pytest $(PYTEST_ARGS)
+	rrc=0; redis=$$(bash scripts/redis-test-server start) || rrc=$$?; \
+	if [ "$$rrc" -ne 0 ]; then \
+	  if [ "$${CI:-}" = true ]; then echo '*** could not start Redis; required because CI=true' >&2; exit 1; fi; \
+	  echo '*** Redis unavailable: the multi-node tests will be skipped'; redis=''; \
+	fi; \
+	echo "TEST_DATABASE_URL=$${url%%:*}://...@$${url##*@} TEST_REDIS_URL=$$redis"; \
+	TEST_DATABASE_URL="$$url" TEST_REDIS_URL="$$redis" $(BIN)/pytest $(PYTEST_ARGS)
 
 # clean: stop any test cluster, remove .venv, caches and build leftovers.
 clean:

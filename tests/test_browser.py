@@ -77,8 +77,8 @@ def publish(page, body: str, *, font: str | None = None, blog: str | None = None
         page.select_option("#font", font)
     if blog:
         page.select_option("#collection", blog)
-    page.click("button.primary")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("button.primary")
     return page.url
 
 
@@ -111,7 +111,10 @@ def test_publish_anonymously_then_edit_and_delete_with_the_stored_token(page, si
     page.context.clear_cookies()
     page.goto(f"/{post_id}")
     page.click("[data-edit-link]")
-    assert page.input_value("input[name=token] >> nth=0") == stored_posts(page)[post_id]
+    page.wait_for_url(f"{site}/{post_id}/edit")
+    playwright_api.expect(page.locator("input[name=token]").first).to_have_value(
+        stored_posts(page)[post_id]
+    )
     page.fill("#body", "Edited in the browser.")
     page.click("button.primary")
     page.wait_for_url(f"{site}/{post_id}")
@@ -131,8 +134,8 @@ def test_sign_up_and_claim_posts_stored_in_the_browser(page):
     signup(page, "claimer")
     assert page.is_visible("#claim")
     assert page.inner_text("[data-claim-count]") == "2"
-    page.click("#claim-form button")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("#claim-form button")
     assert "Claimed 2 post(s)." in page.inner_text(".flashes")
     listed = page.inner_text("main")
     assert "First anonymous post" in listed and "Second anonymous post" in listed
@@ -144,8 +147,8 @@ def test_sign_up_and_claim_posts_stored_in_the_browser(page):
 def test_blog_with_a_pinned_post_in_the_header_nav(page, site):
     signup(page, "writer")
     page.fill("#new-title", "Travel Notes")
-    page.click("section.card button.primary")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("section.card button.primary")
     assert "Created Travel Notes" in page.inner_text(".flashes")
 
     publish(page, "# About\n\nWho writes these notes.", blog="travel-notes")
@@ -154,8 +157,8 @@ def test_blog_with_a_pinned_post_in_the_header_nav(page, site):
 
     page.goto("/me/")
     row = page.locator("li.post-row", has_text="About")
-    row.locator("button", has_text="Pin").click()
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        row.locator("button", has_text="Pin").click()
 
     page.goto("/travel-notes/")
     assert page.inner_text("nav.pinned") == "About"
@@ -221,8 +224,8 @@ def test_blog_css_cannot_escape_its_style_element(page):
     page.fill(
         "#style_sheet", "body { color: rgb(1, 2, 3); } </style><script>window.__xss=1</script>"
     )
-    page.click("form.card button.primary")
-    page.wait_for_load_state()
+    with page.expect_navigation():
+        page.click("form.card button.primary")
     page.goto("/styler/")
     assert page.evaluate("window.__xss") is None
     assert page.evaluate("getComputedStyle(document.body).color") == "rgb(1, 2, 3)"

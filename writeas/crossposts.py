@@ -20,6 +20,7 @@ from .crosspost import formatting
 from .db import db
 from .errors import ServiceError
 from .models import Channel, CrosspostBatch, Delivery, Post, User
+from .urls import site_url
 from .visibility import is_scheduled
 
 log = logging.getLogger(__name__)
@@ -100,7 +101,7 @@ def _parse_targets(user: User, targets: Any) -> list[dict]:
 def _plan(post: Post, user: User, targets: list[dict], scheduled_at=None) -> CrosspostBatch:
     """Adds the batch and its deliveries to the session (the caller commits)."""
     batch = CrosspostBatch(id=_new_id(), post_id=post.id, user_id=user.id,
-                           scheduled_at=scheduled_at)
+                           scheduled_at=scheduled_at, site_url=site_url())
     db.session.add(batch)
     start = scheduled_at or (post.created if is_scheduled(post) else utcnow())
     waiting = SCHEDULED if start > utcnow() else QUEUED

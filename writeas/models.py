@@ -182,6 +182,9 @@ class CrosspostBatch(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
     scheduled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The site's address as the request that asked for the crosspost saw it: the worker
+    # that builds permalinks later has no request to ask (SITE_URL, when set, wins).
+    site_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     deliveries: Mapped[list["Delivery"]] = relationship(

@@ -3,18 +3,20 @@
 from flask import current_app, has_request_context, request
 
 
-def site_url() -> str:
+def site_url(fallback: str = "") -> str:
+    """SITE_URL when configured; else the address the current request came to; else
+    `fallback` (what a background job recorded from the request that started it)."""
     configured = current_app.config.get("SITE_URL")
     if configured:
         return configured
     if has_request_context():
         return request.host_url.rstrip("/")
-    return ""
+    return fallback
 
 
-def collection_url(alias: str) -> str:
-    return f"{site_url()}/{alias}/"
+def collection_url(alias: str, base: str = "") -> str:
+    return f"{site_url(base)}/{alias}/"
 
 
-def post_url(post_id: str) -> str:
-    return f"{site_url()}/{post_id}"
+def post_url(post_id: str, base: str = "") -> str:
+    return f"{site_url(base)}/{post_id}"

@@ -2,7 +2,7 @@
 
 Revision ID: 0003
 Revises: 0002
-Create Date: 2026-11-23 13:31:45.188852
+Create Date: 2026-11-23 14:09:59.292029
 
 """
 from alembic import op
@@ -59,6 +59,7 @@ def upgrade():
     sa.Column('post_id', sa.String(length=32), nullable=False),
     sa.Column('user_id', sa.Integer(), nullable=False),
     sa.Column('scheduled_at', sa.DateTime(), nullable=True),
+    sa.Column('site_url', sa.String(length=500), nullable=False),
     sa.Column('created', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_crosspost_batches_post_id_posts'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['user_id'], ['users.id'], name=op.f('fk_crosspost_batches_user_id_users'), ondelete='CASCADE'),

@@ -11,9 +11,10 @@ from .platforms.base import Content, Media, Platform
 
 def permalink(delivery: Delivery) -> str:
     post = delivery.post
+    base = delivery.batch.site_url
     if post.collection is not None and post.slug:
-        return collection_url(post.collection.alias) + post.slug
-    return post_url(post.id)
+        return collection_url(post.collection.alias, base) + post.slug
+    return post_url(post.id, base)
 
 
 def build(delivery: Delivery, platform: Platform, media: list[MediaFile]) -> Content:
