@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from . import auth, collections, crossposts, me, posts
+from . import auth, collections, crossposts, me, openapi, posts
 from .authentication import authenticate
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -12,3 +12,4 @@ api.register_blueprint(posts.bp)
 api.register_blueprint(me.bp)
 api.register_blueprint(collections.bp)
 api.register_blueprint(crossposts.bp)
+api.register_blueprint(openapi.bp)
