@@ -9,7 +9,7 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errorhandling
+from . import config, errorhandling, payload
 from .api import api
 from .cli import crosspost_cli, user_cli
 from .crosspost.platforms import load_all as load_platforms
@@ -34,7 +34,8 @@ login_manager.login_message = "Log in to see that page."
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    return db.session.get(User, int(user_id)) if user_id.isdigit() else None
+    number = payload.whole_number(user_id)
+    return db.session.get(User, number) if number is not None else None
 
 
 def _check_csrf() -> None:

@@ -118,9 +118,8 @@ def of_user(user: User) -> list[Channel]:
 def owned(channel_id: Any, user: User | None) -> Channel:
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
-    channel = None
-    if isinstance(channel_id, int) or (isinstance(channel_id, str) and channel_id.isdigit()):
-        channel = db.session.get(Channel, int(channel_id))
+    number = payload.whole_number(channel_id)
+    channel = db.session.get(Channel, number) if number is not None else None
     if channel is None or channel.user_id != user.id:
         raise ServiceError(404, "Channel not found.")
     return channel

@@ -107,8 +107,8 @@ def _visibility(data: Mapping) -> str | None:
     value = data.get("visibility")
     if value is None:
         return None
-    if isinstance(value, str) and value.strip().isdigit():
-        value = int(value)
+    if isinstance(value, str) and payload.whole_number(value) is not None:
+        value = payload.whole_number(value)
     if isinstance(value, int) and not isinstance(value, bool):
         value = LEGACY_VISIBILITY.get(value)
     if value not in VISIBILITIES:

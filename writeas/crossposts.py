@@ -257,9 +257,9 @@ def of_user(user: User | None, status: str | None, platform: str | None, limit: 
         query = query.where(Delivery.platform == platform)
     size = 50
     if limit not in (None, ""):
-        if not str(limit).isdigit() or not 1 <= int(limit) <= LIST_MAX:
+        size = payload.whole_number(limit)
+        if size is None or not 1 <= size <= LIST_MAX:
             raise ServiceError(400, f"Parameter `limit` must be 1 to {LIST_MAX}.")
-        size = int(limit)
     return list(db.session.scalars(query.order_by(Delivery.created.desc()).limit(size)))
 
 

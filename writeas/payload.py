@@ -23,6 +23,19 @@ def require_mapping(data: Any, what: str = "Request body") -> Mapping:
     return data
 
 
+_WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+
+
+def whole_number(value: object) -> int | None:
+    """A non-negative integer written in ASCII digits (`str.isdigit` also takes "²" and
+    "١", which `int` then refuses or reads differently), or None."""
+    if isinstance(value, int) and not isinstance(value, bool):
+        return value if 0 <= value < 10**9 else None
+    if isinstance(value, str) and _WHOLE_NUMBER.fullmatch(value.strip()):
+        return int(value.strip())
+    return None
+
+
 def _encodable(value: str) -> bool:
     """JSON can smuggle lone surrogates (`"\\ud800"`) that no database will store."""
     try:
@@ -79,10 +92,12 @@ def timestamp(data: Mapping, name: str) -> datetime | None:
         return None
     try:
         moment = datetime.fromisoformat(value.strip())
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC).replace(tzinfo=None)
     except ValueError:
         raise ServiceError(400, f"Parameter `{name}` must be an RFC 3339 timestamp.") from None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC).replace(tzinfo=None)
+    except OverflowError:  # year 1 or 9999 shifted out of range by its offset
+        raise ServiceError(400, f"Parameter `{name}` is out of range.") from None
     if not 1970 <= moment.year <= 9998:
         raise ServiceError(400, f"Parameter `{name}` is out of range.")
     return moment.replace(microsecond=0)

@@ -2,7 +2,7 @@
 
 from flask import Blueprint, request
 
-from .. import collections, posts
+from .. import collections, payload, posts
 from ..errors import ServiceError
 from ..representations import collection_json, post_json
 from . import request_body
@@ -22,10 +22,10 @@ def _collection(collection, reader):
 
 
 def _page() -> int:
-    raw = request.args.get("page", "1")
-    if not raw.isdigit() or int(raw) < 1 or len(raw) > 9:
+    page = payload.whole_number(request.args.get("page", "1"))
+    if not page:
         raise ServiceError(400, "Parameter `page` must be a positive integer.")
-    return int(raw)
+    return page
 
 
 @bp.post("")

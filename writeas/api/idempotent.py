@@ -21,8 +21,9 @@ def _request_content() -> bytes:
     contents instead of their raw bytes."""
     if request.mimetype != "multipart/form-data":
         return request.get_data(cache=True)
-    parts = [f"{k}={v}" for k, v in sorted(request.form.items(multi=True))]
-    for name, upload in sorted(request.files.items(multi=True), key=lambda item: item[0]):
+    # A part may come without a usable name (None): sort by text so that can't fail.
+    parts = [f"{k}={v}" for k, v in sorted(request.form.items(multi=True), key=str)]
+    for name, upload in sorted(request.files.items(multi=True), key=lambda item: str(item[0])):
         parts.append(f"{name}:{hashlib.sha256(upload.read()).hexdigest()}")
         upload.seek(0)
     return "\n".join(parts).encode()

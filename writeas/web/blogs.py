@@ -3,7 +3,7 @@ tag pages, Atom feed, and the password form of a protected blog."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from .. import collections
+from .. import collections, payload
 from ..errors import ServiceError
 from ..models import Collection
 from ..passwords import verify_password
@@ -62,10 +62,10 @@ def page(alias, page):
 
 @bp.get("/<alias:alias>/tag:<tag>")
 def tag(alias, tag):
-    page = request.args.get("page", "1")
-    if not page.isdigit() or not 0 < int(page) < 10**6:
+    page = payload.whole_number(request.args.get("page", "1"))
+    if not page:
         raise ServiceError(404, "There's no such page.")
-    return _listing(alias, int(page), tag)
+    return _listing(alias, page, tag)
 
 
 @bp.get("/<alias:alias>/<slug>")

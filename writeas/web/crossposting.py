@@ -4,7 +4,7 @@ what happened on each platform (with Retry for what failed)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import channels, crossposts, posts
+from .. import channels, crossposts, payload, posts
 from ..crosspost.platforms import REGISTRY
 from ..errors import ServiceError
 from . import visitor
@@ -81,7 +81,7 @@ def crossposts_page():
 def send():
     form = request.form
     targets = [{"channel": int(c), **({"text": form["text"]} if form.get("text") else {})}
-               for c in form.getlist("channel") if c.isdigit()]
+               for c in form.getlist("channel") if payload.whole_number(c) is not None]
     try:
         batch = crossposts.request(form.get("post", ""), {"targets": targets}, visitor.user())
     except ServiceError as error:

@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import collections, posts
+from .. import collections, payload, posts
 from ..db import db
 from ..errors import ServiceError
 from ..visibility import Reader, is_scheduled
@@ -126,7 +126,8 @@ def pin(alias):
     item = {"id": request.form.get("id", "")}
     position = request.form.get("position", "").strip()
     if position:
-        item["position"] = int(position) if position.isdigit() else position
+        number = payload.whole_number(position)
+        item["position"] = number if number is not None else position
     _one(collections.pin(alias, [item], visitor.user()))
     return _back()
 

@@ -123,7 +123,7 @@ def retry_after(response: httpx.Response, now: datetime | None = None) -> float 
     headers = response.headers
     value = headers.get("retry-after")
     if value:
-        if value.strip().isdigit():
+        if value.strip().isascii() and value.strip().isdigit():
             return float(value.strip())
         try:
             return max(0.0, (parsedate_to_datetime(value) - now).total_seconds())
@@ -135,13 +135,13 @@ def retry_after(response: httpx.Response, now: datetime | None = None) -> float 
             continue
         value = value.strip()
         try:
-            if value.isdigit():
+            if value.isascii() and value.isdigit():
                 number = int(value)
                 # An epoch timestamp, or (Bluesky docs allow it) seconds from now.
                 return max(0.0, number - now.timestamp()) if number > 10**9 else float(number)
             moment = datetime.fromisoformat(value.replace("Z", "+00:00"))
             return max(0.0, (moment - now).total_seconds())
-        except ValueError:
+        except (ValueError, OverflowError):
             continue
     return None
 

@@ -69,7 +69,7 @@ def tumblr_retry_after(response: httpx.Response) -> float | None:
     exhausted = [w for w in windows if headers.get(f"x-ratelimit-{w}-remaining") == "0"]
     for window in exhausted or windows:
         value = (headers.get(f"x-ratelimit-{window}-reset") or "").strip()
-        if value.isdigit():
+        if value.isascii() and value.isdigit():
             return float(value)
     return None
 
