@@ -241,3 +241,13 @@ def test_timestamps(value, expected):
 def test_bad_timestamps(value):
     with pytest.raises(ServiceError):
         payload.timestamp({"created": value}, "created")
+
+
+def test_huge_pastes_get_numbered_lines_without_colours():
+    from writeas.rendering import HIGHLIGHT_MAX, lexer_for, render_post
+
+    huge = "def f(x):\n    return x\n" * (HIGHLIGHT_MAX // 20)
+    assert lexer_for(huge).name == "Text only" and lexer_for(huge, "py").name == "Text only"
+    assert lexer_for("def f(x):\n    return x\n", "py").name == "Python"
+    html = render_post(huge, "code")
+    assert 'id="L1"' in html and '<span class="k">' not in html

@@ -1,11 +1,12 @@
 """Users, sign-up and log-in, and the access tokens the API authenticates with."""
 
 import re
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import tokens
+from . import payload, tokens
 from .db import db
 from .errors import ServiceError
 from .models import AccessToken, Collection, User
@@ -15,7 +16,11 @@ ALIAS_MAX = 40
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024  # bounds the KDF's work per request
 _ALIAS = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
-_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+# The HTML standard's "valid email address", as browsers check <input type=email>.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9.!#$%&'*+/=?^_`{|}~-]+@[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?"
+    r"(?:\.[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?)+$"
+)
 
 # Every first path segment the site routes itself, plus names that would mislead readers.
 RESERVED_ALIASES = frozenset(
@@ -84,6 +89,24 @@ def create_user(alias: str, password: str, email: str | None = None) -> User:
         db.session.rollback()
         raise ServiceError(409, "Username is already taken.") from None
     return user
+
+
+def signup_fields(data: Any) -> tuple[str, str, str | None]:
+    """Alias, password and email from a sign-up request (JSON or form alike)."""
+    data = payload.require_mapping(data)
+    return (
+        payload.required_text(data, "alias", max_length=ALIAS_MAX * 4).strip(),
+        payload.required_text(data, "pass", max_length=PASSWORD_MAX * 4),
+        payload.text(data, "email", max_length=1000),
+    )
+
+
+def login_fields(data: Any) -> tuple[str, str]:
+    data = payload.require_mapping(data)
+    return (
+        payload.required_text(data, "alias", max_length=1000),
+        payload.required_text(data, "pass", max_length=PASSWORD_MAX * 4),
+    )
 
 
 def issue_token(user: User) -> str:

@@ -24,6 +24,9 @@ def require_mapping(data: Any, what: str = "Request body") -> Mapping:
 
 
 _WHOLE_NUMBER = re.compile(r"[0-9]{1,9}")
+# Characters XML 1.0 can't carry (feeds would break) and no writer means to type: C0
+# controls other than tab and line breaks, and the non-characters U+FFFE/U+FFFF.
+_FORBIDDEN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 
 
 def whole_number(value: object) -> int | None:
@@ -51,8 +54,10 @@ def text(data: Mapping, name: str, *, max_length: int | None = None) -> str | No
         return None
     if not isinstance(value, str):
         raise ServiceError(400, f"Parameter `{name}` must be a string.")
-    if "\x00" in value or not _encodable(value):
-        raise ServiceError(400, f"Parameter `{name}` must be valid UTF-8 text without NUL.")
+    if _FORBIDDEN.search(value) or not _encodable(value):
+        raise ServiceError(
+            400, f"Parameter `{name}` must be valid UTF-8 text without control characters."
+        )
     if max_length is not None and len(value) > max_length:
         raise ServiceError(400, f"Parameter `{name}` is longer than {max_length} characters.")
     return value

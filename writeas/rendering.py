@@ -126,6 +126,10 @@ class _LineFormatter(HtmlFormatter):
 
 
 _LINE_FORMATTER = _LineFormatter(nowrap=False)
+# Beyond this size a paste is shown with numbered lines but no colours: highlighting a
+# megabyte costs seconds of a worker's time on every write, for little use to a reader.
+HIGHLIGHT_MAX = 200_000
+GUESS_SAMPLE = 20_000
 
 
 def lexer_for(body: str, extension: str | None = None) -> Lexer | None:
@@ -133,14 +137,18 @@ def lexer_for(body: str, extension: str | None = None) -> Lexer | None:
     the extension names no language."""
     if extension:
         try:
-            return get_lexer_for_filename(f"file.{extension}", stripnl=False)
+            lexer = get_lexer_for_filename(f"file.{extension}", stripnl=False)
         except ClassNotFound:
             return None
+        return lexer if len(body) <= HIGHLIGHT_MAX else TextLexer(stripnl=False)
+    if len(body) > HIGHLIGHT_MAX:
+        return TextLexer(stripnl=False)
     name = guess_language(body)
     if name:
         return get_lexer_by_name(name, stripnl=False)
     try:
-        return guess_lexer(body, stripnl=False)
+        # Pygments' guesser runs every lexer's heuristics: a sample is enough, and bounded.
+        return guess_lexer(body[:GUESS_SAMPLE], stripnl=False)
     except ClassNotFound:
         return TextLexer(stripnl=False)
 

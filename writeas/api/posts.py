@@ -2,7 +2,7 @@
 
 from flask import Blueprint
 
-from .. import posts
+from .. import payload, posts
 from ..representations import post_json
 from . import request_body
 from .authentication import current_reader, current_user
@@ -36,7 +36,7 @@ def update(post_id):
 
 @bp.delete("/<post_id>")
 def delete(post_id):
-    data = request_body.read()
+    data = payload.require_mapping(request_body.read())
     posts.delete(post_id, current_user(), request_body.token_from_request(data))
     return no_content()
 

@@ -53,7 +53,7 @@ def home(alias):
     return _listing(alias, 1)
 
 
-@bp.get("/<alias:alias>/page/<int:page>")
+@bp.get("/<alias:alias>/page/<int(max=1000000):page>")
 def page(alias, page):
     if page < 2:
         return redirect(url_for("blogs.home", alias=alias), 308)
@@ -63,7 +63,7 @@ def page(alias, page):
 @bp.get("/<alias:alias>/tag:<tag>")
 def tag(alias, tag):
     page = payload.whole_number(request.args.get("page", "1"))
-    if not page:
+    if not page or page > 1_000_000:
         raise ServiceError(404, "There's no such page.")
     return _listing(alias, page, tag)
 

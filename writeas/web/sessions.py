@@ -25,9 +25,7 @@ def login():
     if request.method == "GET":
         return render_template("login.html", next=request.args.get("next", ""))
     try:
-        user = accounts.check_credentials(
-            request.form.get("alias", ""), request.form.get("pass", "")
-        )
+        user = accounts.check_credentials(*accounts.login_fields(request.form.to_dict()))
     except ServiceError as error:
         return render_template(
             "login.html",
@@ -45,9 +43,7 @@ def signup():
         return render_template("signup.html")
     form = request.form
     try:
-        user = accounts.create_user(
-            form.get("alias", "").strip(), form.get("pass", ""), form.get("email") or None
-        )
+        user = accounts.create_user(*accounts.signup_fields(form.to_dict()))
         db.session.commit()
     except ServiceError as error:
         return render_template(
