@@ -42,9 +42,12 @@ def pinned(cpu: int, command: list[str]) -> list[str]:
     return command
 
 
-def request(url: str, body: dict | None = None) -> dict:
+def request(url: str, body: dict | None = None, token: str | None = None) -> dict:
     data = json.dumps(body).encode() if body is not None else None
-    req = urllib.request.Request(url, data=data, headers={"Content-Type": "application/json"})
+    headers = {"Content-Type": "application/json"}
+    if token:
+        headers["Authorization"] = f"Token {token}"
+    req = urllib.request.Request(url, data=data, headers=headers)
     with urllib.request.urlopen(req, timeout=10) as response:
         return json.load(response)
 
@@ -73,10 +76,36 @@ def run_wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple
     return rps, p99
 
 
+def grow(env: dict, total: int) -> None:
+    """Fill the posts table up to `total` rows (bulk SQL in a child process, on the same
+    database), so reads can be measured at 1k and at 100k posts."""
+    code = f"""
+import secrets
+from writeas import create_app
+from writeas.db import db
+from writeas.models import Post
+from writeas.clock import utcnow
+from sqlalchemy import func, insert, select
+app = create_app()
+with app.app_context():
+    have = db.session.scalar(select(func.count()).select_from(Post))
+    now = utcnow()
+    rows = [dict(id=secrets.token_hex(7)[:13], modify_token_hash="x" * 64, appearance="norm",
+                 language="", rtl=False, title="", body="filler", display_title="filler",
+                 tags=[], body_html="<p>filler</p>", excerpt="filler", views=0,
+                 created=now, updated=now) for _ in range(max(0, {total} - have))]
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(Post), rows[start:start + 5000])
+    db.session.commit()
+"""
+    subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--scale", default="", help="e.g. 1000,100000: API read at these sizes")
     args = parser.parse_args()
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
@@ -115,17 +144,35 @@ def main() -> None:
                 f"def function_{i}(x):\n    return x * {i}  # line {i}" for i in range(100)
             )
             code_post = request(base + "/api/posts", {"body": code, "font": "code"})["data"]
+            token = request(base + "/api/auth/signup", {"alias": "bench", "pass": "benchmark"})[
+                "data"
+            ]["access_token"]
+            for n in range(50):
+                body = f"Paragraph {n} of a #bench blog. " * 20
+                request(
+                    base + "/api/collections/bench/posts",
+                    {"title": f"Post {n}", "body": body},
+                    token,
+                )
             lua = Path(tmp) / "post.lua"
             lua.write_text(POST_LUA)
             scenarios = [
                 ("page /{id} (200-line code post)", f"{base}/{code_post['id']}", None),
+                ("raw /{id}.txt", f"{base}/{code_post['id']}.txt", None),
                 ("API GET /api/posts/{id}", f"{base}/api/posts/{code_post['id']}", None),
+                ("blog homepage, 50 posts", f"{base}/bench/", None),
                 ("API POST /api/posts", f"{base}/api/posts", lua),
             ]
             print(f"{'scenario':40} {'req/s':>10} {'p99':>10}")
             for name, url, script in scenarios:
                 rps, p99 = run_wrk(url, args.seconds, args.connections, script)
                 print(f"{name:40} {rps:>10.0f} {p99:>10}")
+            for total in [int(n) for n in args.scale.split(",") if n]:
+                grow(env, total)
+                rps, p99 = run_wrk(
+                    f"{base}/api/posts/{code_post['id']}", args.seconds, args.connections, None
+                )
+                print(f"{f'API GET at {total} posts':40} {rps:>10.0f} {p99:>10}")
         finally:
             server.terminate()
             server.wait(timeout=10)

@@ -2,6 +2,9 @@
 PostgreSQL server named by TEST_DATABASE_URL (which `make test` starts for a second pass)."""
 
 import os
+import shutil
+import threading
+from pathlib import Path
 
 # Crosspost deliveries run in the request that queues them (huey's immediate mode), and
 # the platforms' test servers live on loopback. Set before the app is imported.
@@ -11,6 +14,7 @@ os.environ.setdefault("ALLOW_PRIVATE_NETWORK_TARGETS", "true")
 import httpx  # noqa: E402
 import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
+from werkzeug.serving import make_server  # noqa: E402
 
 from writeas import create_app  # noqa: E402
 from writeas.db import db  # noqa: E402
@@ -128,3 +132,39 @@ def fast_http():
 
     with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as http:
         yield http
+
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+LAUNCH_ARGS = [
+    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+]
+
+
+@pytest.fixture(scope="session")
+def browser():
+    """Debian's Chromium driven by Playwright (its own browser download is never used).
+    One per test session: Playwright's sync API can't run two at once in one thread."""
+    playwright_api = pytest.importorskip("playwright.sync_api")
+    if not Path(CHROMIUM).exists():
+        message = "Debian's chromium is not installed (scripts/install-chromium)"
+        if os.environ.get("CI") == "true":
+            pytest.fail(message)
+        pytest.skip(message)
+    with playwright_api.sync_playwright() as playwright:
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
+        )
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def site(app):
+    """The app on a real HTTP server in a thread, on a free loopback port."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_port}"
+    server.shutdown()
+    thread.join(timeout=5)

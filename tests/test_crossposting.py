@@ -597,7 +597,8 @@ def test_a_paused_or_busy_account_holds_every_delivery_to_it(api, alice, channel
         account.busy_until = datetime.now(UTC).replace(tzinfo=None) + timedelta(minutes=1)
         row.next_attempt_at = datetime(2020, 1, 1)
         db.session.commit()
-        assert engine.run(sibling["id"]) is not None  # back in the queue, not sent
+        attempt = engine.run(sibling["id"])  # back in the queue, not sent
+        assert attempt.again_in is not None and not attempt.held_account
         assert db.session.get(Delivery, sibling["id"]).status == "queued"
     assert len(state.requests) == sent_before
     with app.app_context():

@@ -16,10 +16,7 @@ for a line break (so fenced code and reference links fit on one line).
 """
 
 import json
-import os
 import re
-import shutil
-import threading
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -27,7 +24,6 @@ from types import SimpleNamespace
 from urllib.parse import quote, urlsplit
 
 import pytest
-from werkzeug.serving import make_server
 
 from writeas.db import db
 from writeas.models import Post, User
@@ -381,16 +377,6 @@ def test_xss_vectors_in_every_field_are_inert_on_every_page(api, client):
 
 # --- 2. The same vectors in a real browser ---------------------------------------------
 
-CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
-LAUNCH_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
 # Fires every inline handler a surviving element could carry, and follows any link whose
 # scheme could run script; our own app.js listens to none of these events.
 PROVOKE = """() => {
@@ -404,33 +390,6 @@ PROVOKE = """() => {
   }
   return window.__xss;
 }"""
-
-
-@pytest.fixture(scope="module")
-def browser():
-    playwright_api = pytest.importorskip("playwright.sync_api")
-    if not Path(CHROMIUM).exists():
-        message = "Debian's chromium is not installed (scripts/install-chromium)"
-        if os.environ.get("CI") == "true":
-            pytest.fail(message)
-        pytest.skip(message)
-    with playwright_api.sync_playwright() as playwright:
-        browser = playwright.chromium.launch(
-            executable_path=CHROMIUM, headless=True, args=LAUNCH_ARGS
-        )
-        yield browser
-        browser.close()
-
-
-@pytest.fixture
-def site(app):
-    """The app on a real HTTP server in a thread, on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ concurrent requests with one key can't both run, on any number of workers or hos
 """
 
 import hashlib
+import re
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -19,6 +20,8 @@ from .errors import ServiceError
 from .models import IdempotencyRecord
 
 KEY_MAX = 128
+# Visible ASCII, as HTTP header values are, without spaces at either end.
+KEY_PATTERN = rf"^[!-~](?:[ -~]{{0,{KEY_MAX - 2}}}[!-~])?$"
 REPLAY_WINDOW = timedelta(hours=24)
 # A request that claimed a key and never finished (its process died) frees it after this.
 ABANDONED_AFTER = timedelta(minutes=5)
@@ -45,8 +48,10 @@ def _expired(record: IdempotencyRecord) -> bool:
 
 def claim(scope: str, key: str, print_: str) -> IdempotencyRecord | Replay:
     """The new record to complete, or the stored response to replay."""
-    if not 1 <= len(key) <= KEY_MAX or not key.isprintable():
-        raise ServiceError(400, f"Idempotency-Key must be 1 to {KEY_MAX} printable characters.")
+    if not re.fullmatch(KEY_PATTERN, key):
+        raise ServiceError(
+            400, f"Idempotency-Key must be 1 to {KEY_MAX} visible ASCII characters."
+        )
     # Old keys of this client go first (the unique index's scope prefix finds them).
     db.session.execute(
         delete(IdempotencyRecord).where(

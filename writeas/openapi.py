@@ -15,7 +15,7 @@ from typing import Any
 
 from .accounts import ALIAS_MAX, PASSWORD_MAX, PASSWORD_MIN
 from .crossposts import LIST_MAX, TARGETS_MAX
-from .idempotency import KEY_MAX
+from .idempotency import KEY_PATTERN
 from .media import ALT_TEXT_MAX
 from .visibility import VISIBILITIES
 
@@ -425,14 +425,15 @@ _IDEMPOTENCY_KEY = {
     "in": "header",
     "required": False,
     "description": "A replay within 24 hours answers the first response again.",
-    "schema": {"type": "string", "minLength": 1, "maxLength": KEY_MAX},
+    "schema": {"type": "string", "pattern": KEY_PATTERN},
 }
 _COLLECTION_PASSWORD = {
     "name": "X-Collection-Password",
     "in": "header",
     "required": False,
     "description": "The password of a password-protected blog.",
-    "schema": {"type": "string"},
+    # Header values are visible ASCII (HTTP field-value), without edge spaces.
+    "schema": {"type": "string", "pattern": "^[!-~]([ -~]*[!-~])?$"},
 }
 _TOKEN_QUERY = _query("token", {"type": "string"}, "The post's modify token.")
 # Idempotent creates: a bad key is 400, the key in use is 409, reused differently is 422.

@@ -53,9 +53,12 @@ def deliver(delivery_id: str) -> None:
     from .crosspost import delivery
 
     with _app_context():
-        again = delivery.run(delivery_id)
-    if again is not None and not huey.immediate:
-        deliver.schedule((delivery_id,), delay=max(1, int(again)))
+        attempt = delivery.run(delivery_id)
+        waiting = delivery.next_for_account(delivery_id) if attempt.held_account else None
+    if attempt.again_in is not None and not huey.immediate:
+        deliver.schedule((delivery_id,), delay=max(1, int(attempt.again_in)))
+    if waiting is not None:
+        deliver(waiting)
 
 
 def enqueue_delivery(delivery_id: str) -> None:

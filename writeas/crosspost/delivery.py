@@ -12,6 +12,7 @@ expired lease, which the sweep resolves the same way.
 
 import logging
 import random
+from dataclasses import dataclass
 from datetime import timedelta
 
 from flask import current_app
@@ -99,12 +100,22 @@ def _fail(delivery: Delivery, status: str, error: str) -> None:
     delivery.locked_until = None
 
 
-def run(delivery_id: str) -> float | None:
-    """Attempt one delivery. Answers the delay after which it should run again, if any."""
+@dataclass(frozen=True)
+class Attempt:
+    """What a run did: when to run the delivery again (None: no need), and whether it held
+    its account — then the next delivery waiting for that account can go at once."""
+
+    again_in: float | None = None
+    held_account: bool = False
+
+
+def run(delivery_id: str) -> Attempt:
+    """Attempt one delivery."""
     if not _claim(delivery_id):
-        return None
+        return Attempt()
     delivery = db.session.get(Delivery, delivery_id)
     channel = delivery.channel
+    held = False
     if channel is None:
         _fail(delivery, "failed", "The channel was disconnected.")
     elif channel.status != channels.ACTIVE:
@@ -115,6 +126,7 @@ def run(delivery_id: str) -> float | None:
             wait = channel.paused_until - utcnow()
         _requeue(delivery, wait, count_attempt=False)
     else:
+        held = True
         try:
             outcome = _send(delivery, channel)
         finally:
@@ -122,9 +134,35 @@ def run(delivery_id: str) -> float | None:
         _apply(delivery, channel, outcome)
     delivery.updated = utcnow()
     db.session.commit()
+    again = None
     if delivery.status == "queued":
-        return max(0.0, (delivery.next_attempt_at - utcnow()).total_seconds())
-    return None
+        again = max(0.0, (delivery.next_attempt_at - utcnow()).total_seconds())
+    return Attempt(again, held)
+
+
+def next_for_account(delivery_id: str) -> str | None:
+    """The delivery that was waiting for this one's account (it found the account busy),
+    made due now: with one publish at a time per account, a burst to one account then
+    moves as fast as the account allows, instead of at the pace of the busy retries."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.channel_id is None:
+        return None
+    now = utcnow()
+    waiting = db.session.scalar(
+        select(Delivery)
+        .where(
+            Delivery.channel_id == delivery.channel_id,
+            Delivery.status == "queued",
+            Delivery.next_attempt_at <= now + BUSY_RETRY,
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.created)
+        .limit(1)
+    )
+    if waiting is None:
+        return None
+    waiting.next_attempt_at = min(waiting.next_attempt_at, now)
+    db.session.commit()
+    return waiting.id
 
 
 def _send(delivery: Delivery, channel: Channel) -> Outcome:
