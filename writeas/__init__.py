@@ -3,7 +3,7 @@
 import os
 from pathlib import Path
 
-from flask import Flask, current_app, request
+from flask import Flask, abort, current_app, request
 from flask_login import LoginManager
 from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
@@ -36,6 +36,15 @@ login_manager.login_message = "Log in to see that page."
 def _load_user(user_id: str) -> User | None:
     number = payload.whole_number(user_id)
     return db.session.get(User, number) if number is not None else None
+
+
+def _refuse_nul() -> None:
+    """No route takes a NUL in its path or query, and PostgreSQL can't even compare with
+    one: such a request is refused before anything looks it up."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400)
 
 
 def _check_csrf() -> None:
@@ -85,6 +94,7 @@ def create_app(overrides: dict | None = None) -> Flask:
     login_manager.init_app(app)
     app.config.setdefault("WTF_CSRF_CHECK_DEFAULT", False)
     csrf.init_app(app)
+    app.before_request(_refuse_nul)
     app.before_request(_check_csrf)
 
     app.register_blueprint(api)

@@ -1,6 +1,7 @@
 """The rules for blogs ("collections"): creating and changing them, publishing into them,
 moving posts in, pinning, and reading them page by page as a given reader may."""
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -28,9 +29,13 @@ STYLE_SHEET_MAX = 100_000
 BATCH_MAX = 1000
 
 
+_ALIAS_SHAPE = re.compile(r"[a-z0-9-]{1,100}")
+_SLUG_SHAPE = re.compile(r"[A-Za-z0-9-]{1,255}")
+
+
 def find(alias: Any) -> Collection:
     collection = None
-    if isinstance(alias, str):
+    if isinstance(alias, str) and _ALIAS_SHAPE.fullmatch(alias):
         collection = db.session.scalar(select(Collection).where(Collection.alias == alias))
     if collection is None:
         raise ServiceError(404, NOT_FOUND)
@@ -198,9 +203,11 @@ def pinned(collection: Collection, reader: Reader) -> list[Post]:
 
 
 def post_by_slug(collection: Collection, slug: str, reader: Reader) -> Post:
-    post = db.session.scalar(
-        select(Post).where(Post.collection_id == collection.id, Post.slug == slug)
-    )
+    post = None
+    if _SLUG_SHAPE.fullmatch(slug):
+        post = db.session.scalar(
+            select(Post).where(Post.collection_id == collection.id, Post.slug == slug)
+        )
     if post is None:
         raise ServiceError(404, "Post not found.")
     return posts.readable(post.id, reader)

@@ -4,6 +4,7 @@ Both the API and the pages call these functions; they validate their own input (
 `payload`), so no caller can skip a rule.
 """
 
+import re
 from collections.abc import Mapping
 from typing import Any
 
@@ -151,8 +152,14 @@ def publish(data: Any, user: User | None, collection: Collection | None = None) 
     return post, token
 
 
+_ID_SHAPE = re.compile(r"[A-Za-z0-9]{1,32}")
+
+
 def find(post_id: str) -> Post:
-    post = db.session.get(Post, post_id) if isinstance(post_id, str) else None
+    """Ids that can't be ours are not looked up at all."""
+    post = None
+    if isinstance(post_id, str) and _ID_SHAPE.fullmatch(post_id):
+        post = db.session.get(Post, post_id)
     if post is None:
         raise ServiceError(404, "Post not found.")
     return post

@@ -14,15 +14,42 @@ def is_json() -> bool:
     return mimetype == "application/json" or mimetype.endswith("+json")
 
 
+def _field_with_nul(data: Any) -> str | None:
+    """The field of an object body holding a NUL anywhere inside it (walked without
+    recursion: the nesting is the client's choice), or None. Array bodies are batches,
+    whose items are checked, and answered, one by one."""
+    if not isinstance(data, dict):
+        return None
+    for name, value in data.items():
+        stack = [name, value]
+        while stack:
+            item = stack.pop()
+            if isinstance(item, str) and "\x00" in item:
+                return name if isinstance(name, str) and "\x00" not in name else "body"
+            if isinstance(item, dict):
+                stack.extend(item.keys())
+                stack.extend(item.values())
+            elif isinstance(item, list):
+                stack.extend(item)
+    return None
+
+
 def read() -> Any:
     if is_json():
         raw = request.get_data(cache=True)
         if not raw.strip():
             return {}
         try:
-            return json.loads(raw)
+            data = json.loads(raw)
         except (ValueError, RecursionError):
             raise ServiceError(400, "Request body is not valid JSON.") from None
+        # No field may carry NUL: PostgreSQL can't store or even compare with it.
+        field = _field_with_nul(data)
+        if field is not None:
+            raise ServiceError(
+                400, f"Parameter `{field}` must be valid UTF-8 text without control characters."
+            )
+        return data
     return request.form.to_dict(flat=True)
 
 

@@ -152,6 +152,7 @@ def next_for_account(delivery_id: str) -> str | None:
         select(Delivery)
         .where(
             Delivery.channel_id == delivery.channel_id,
+            Delivery.id != delivery.id,  # its own retry keeps its backoff
             Delivery.status == "queued",
             Delivery.next_attempt_at <= now + BUSY_RETRY,
         )
