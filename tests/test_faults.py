@@ -5,19 +5,15 @@ Real processes throughout: gunicorn (several workers), the huey consumer, `flask
 crossposts sweep`, on the test's database, against the local Mastodon server."""
 
 import json
-import os
 import signal
-import subprocess
 import sys
 import threading
 import time
-from pathlib import Path
 
 import pytest
 from platform_servers import mastodon, running
+from processes import ROOT, environment, migrate, start_consumer, sweep
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402
 
@@ -25,15 +21,12 @@ import load  # noqa: E402
 @pytest.fixture
 def server_env(make_app, database_url):
     make_app(schema=False)  # a fresh database for this test (PostgreSQL: an empty schema)
-    env = {key: value for key, value in os.environ.items() if key != "HUEY_IMMEDIATE"}
-    env.update(
-        DATABASE_URL=database_url,
+    return environment(
+        database_url,
         RATELIMIT_ENABLED="false",
-        ALLOW_PRIVATE_NETWORK_TARGETS="true",
         DELIVERY_LEASE_SECONDS="2",
         OUTBOUND_TIMEOUT_SECONDS="10",
     )
-    return env
 
 
 def test_killed_web_workers_lose_no_acknowledged_write(server_env, capsys):
@@ -43,37 +36,10 @@ def test_killed_web_workers_lose_no_acknowledged_write(server_env, capsys):
     assert "workers killed" in output and " 0 workers killed" not in output
 
 
-def start_consumer(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(BIN / "huey_consumer"), "writeas.tasks.huey", "-w", "2", "-k", "thread"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def sweep(env) -> None:
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "crossposts", "sweep"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
-
-
 def test_killed_crosspost_worker_never_posts_twice(server_env):
     env = server_env
     state = mastodon.State(slow_seconds=0.3)
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    migrate(env)
     server, port = load.start_server(env, 2)
     consumer = start_consumer(env)
     client = load.Client(port)

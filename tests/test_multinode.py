@@ -4,8 +4,10 @@ reads, edits and crossposts; rate-limit counters and the delivery queue are shar
 Runs in the PostgreSQL pass of `make test`, which also starts a Redis (TEST_REDIS_URL):
 two gunicorn instances (two "hosts") and a huey consumer, all real processes."""
 
+import base64
 import json
 import os
+import secrets
 import sys
 import time
 from pathlib import Path
@@ -13,9 +15,8 @@ from pathlib import Path
 import pytest
 from conftest import POSTGRES_URL
 from platform_servers import mastodon, running
+from processes import ROOT, environment, migrate, start_consumer
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
 sys.path.insert(0, str(ROOT / "bench"))
 import load  # noqa: E402
@@ -47,54 +48,31 @@ class Host:
 
 @pytest.fixture
 def cluster(make_app, database_url):
-    import subprocess
-
     import redis
 
     make_app(schema=False)  # an empty database
     redis.Redis.from_url(REDIS_URL).flushdb()
-    env = {key: value for key, value in os.environ.items() if key != "HUEY_IMMEDIATE"}
-    env.update(
-        DATABASE_URL=database_url,
+    keys = "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
+    env = environment(
+        database_url,
         REDIS_URL=REDIS_URL,
-        ALLOW_PRIVATE_NETWORK_TARGETS="true",
         ANON_WRITE_RATE_LIMIT="5 per minute",
         SECRET_KEY="shared-by-every-host",
+        CREDENTIALS_KEYS=keys,
     )
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
-    # Two hosts: separate instance folders, so nothing is shared through local files —
-    # only through PostgreSQL, Redis and the configured keys.
-    processes, hosts = [], []
-    keys = None
-    for name in ("a", "b"):
-        host_env = {**env, "INSTANCE_PATH": str(Path(env["INSTANCE_PATH"]) / name)}
-        if keys:
-            host_env["CREDENTIALS_KEYS"] = keys
-        else:
-            import base64
-            import secrets
+    migrate(env)
 
-            keys = "k1:" + base64.urlsafe_b64encode(secrets.token_bytes(32)).decode()
-            host_env["CREDENTIALS_KEYS"] = env["CREDENTIALS_KEYS"] = keys
-        server, port = load.start_server(host_env, 2)
+    # Two hosts and a worker, each with its own instance folder, so nothing is shared
+    # through local files — only through PostgreSQL, Redis and the configured keys.
+    def on_host(name):
+        return {**env, "INSTANCE_PATH": str(Path(env["INSTANCE_PATH"]) / name)}
+
+    processes, hosts = [], []
+    for name in ("a", "b"):
+        server, port = load.start_server(on_host(name), 2)
         processes.append(server)
         hosts.append(Host(port))
-    worker_env = {**env, "INSTANCE_PATH": str(Path(env["INSTANCE_PATH"]) / "worker")}
-    processes.append(
-        subprocess.Popen(
-            [str(BIN / "huey_consumer"), "writeas.tasks.huey", "-w", "2", "-k", "thread"],
-            cwd=ROOT,
-            env=worker_env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-    )
+    processes.append(start_consumer(on_host("worker")))
     yield hosts
     for process in processes:
         process.terminate()

@@ -4,22 +4,16 @@ and the platform has the post exactly once.
 Real processes: the huey consumer (`huey_consumer writeas.tasks.huey`, SQLite storage) and
 `flask crossposts sweep`, on the test's database, against the local Mastodon server."""
 
-import os
 import signal
-import subprocess
-import sys
 import time
 from datetime import UTC, datetime, timedelta
-from pathlib import Path
 
 import pytest
 from platform_servers import mastodon, running
+from processes import environment, start_consumer, sweep
 
 from writeas.db import db
 from writeas.models import Delivery
-
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
 
 
 def wait_for(predicate, seconds: float, what: str):
@@ -35,35 +29,7 @@ def wait_for(predicate, seconds: float, what: str):
 @pytest.fixture
 def worker_env(make_app, database_url):
     app = make_app()
-    env = {key: value for key, value in os.environ.items() if key != "HUEY_IMMEDIATE"}
-    env.update(
-        DATABASE_URL=database_url,
-        ALLOW_PRIVATE_NETWORK_TARGETS="true",
-        DELIVERY_LEASE_SECONDS="3",
-        OUTBOUND_TIMEOUT_SECONDS="30",
-    )
-    return app, env
-
-
-def start_worker(env) -> subprocess.Popen:
-    return subprocess.Popen(
-        [str(BIN / "huey_consumer"), "writeas.tasks.huey", "-w", "1", "-k", "thread"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-
-
-def sweep(env) -> None:
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "crossposts", "sweep"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    return app, environment(database_url, DELIVERY_LEASE_SECONDS="3", OUTBOUND_TIMEOUT_SECONDS="30")
 
 
 def test_killed_worker_delivery_completes_exactly_once(worker_env, api, alice):
@@ -96,7 +62,7 @@ def test_killed_worker_delivery_completes_exactly_once(worker_env, api, alice):
                 db.session.remove()
                 return db.session.get(Delivery, delivery_id)
 
-        worker = start_worker(env)
+        worker = start_consumer(env, workers=1)
         try:
             time.sleep(2.5)
             sweep(env)  # the scheduled delivery is due: queue it for the worker
@@ -107,7 +73,7 @@ def test_killed_worker_delivery_completes_exactly_once(worker_env, api, alice):
 
             state.slow_seconds = 0
             time.sleep(3.5)  # the dead worker's lease runs out
-            worker = start_worker(env)
+            worker = start_consumer(env, workers=1)
             sweep(env)  # finds the expired lease and queues the delivery again
             done = wait_for(lambda: row().status == "published" and row(), 30, "publication")
         finally:
