@@ -9,11 +9,12 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, errorhandling, payload
+from . import config, content_versions, errorhandling, payload
 from .api import api
 from .cli import crosspost_cli, user_cli
 from .crosspost.platforms import load_all as load_platforms
 from .db import configure_sqlite, db
+from .hot_reads import HotReads
 from .models import User
 from .ratelimits import limiter
 from .secretbox import SecretBox, load_keys
@@ -22,6 +23,7 @@ from .views import ViewCounter
 from .web import blueprints as web_blueprints
 from .web import templating
 from .web.cookies import SessionInterface
+from .web.pagecache import PageCache
 from .web.routing import AliasConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
@@ -76,6 +78,8 @@ def create_app(overrides: dict | None = None) -> Flask:
     app.url_map.merge_slashes = False
     app.url_map.converters["alias"] = AliasConverter
 
+    # Inside ProxyFix (below), so it sees the client's address, scheme and prefix.
+    app.wsgi_app = HotReads(app, app.wsgi_app)
     proxies = int(os.environ.get("TRUSTED_PROXIES", "0") or 0)
     if proxies:
         app.wsgi_app = ProxyFix(
@@ -83,11 +87,13 @@ def create_app(overrides: dict | None = None) -> Flask:
         )
 
     db.init_app(app)
+    content_versions.track()
     with app.app_context():
         configure_sqlite(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     app.extensions["writeas.views"] = ViewCounter(app, app.config["VIEW_FLUSH_SECONDS"])
+    app.extensions["writeas.pages"] = PageCache(app.config["PAGE_CACHE_MB"] * 1024 * 1024)
     app.extensions["writeas.secretbox"] = SecretBox(load_keys(app.instance_path))
     load_platforms()
 

@@ -3,17 +3,20 @@ moving posts in, pinning, and reading them page by page as a given reader may.""
 
 import re
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.exc import IntegrityError
 
-from . import accounts, payload, posts, slugs
+from . import accounts, payload, posts, slugs, snapshots
+from .clock import utcnow
 from .db import db
 from .errors import ServiceError
 from .models import Collection, Post, PostTag, User
 from .passwords import hash_password
+from .snapshots import BlogSnapshot, PostSnapshot
 from .visibility import (
     LEGACY_VISIBILITY,
     NOT_FOUND,
@@ -42,10 +45,24 @@ def find(alias: Any) -> Collection:
     return collection
 
 
-def readable(alias: str, reader: Reader) -> Collection:
-    collection = find(alias)
+def readable(alias: Any, reader: Reader) -> BlogSnapshot:
+    """A blog to show (not to change): a read-only snapshot, as cheap as a read can be."""
+    shaped = isinstance(alias, str) and _ALIAS_SHAPE.fullmatch(alias)
+    collection = snapshots.blog(alias) if shaped else None
+    if collection is None:
+        raise ServiceError(404, NOT_FOUND)
     check_collection(collection, reader)
     return collection
+
+
+def next_scheduled(collection: Collection | BlogSnapshot) -> datetime | None:
+    """When the blog's next scheduled post goes live: pages listing the blog are good
+    until then."""
+    return db.session.scalar(
+        select(func.min(Post.created)).where(
+            Post.collection_id == collection.id, Post.body != "", Post.created > utcnow()
+        )
+    )
 
 
 def owned(alias: str, user: User | None) -> Collection:
@@ -158,7 +175,7 @@ def delete(alias: str, user: User | None) -> None:
     db.session.commit()
 
 
-def total_posts(collection: Collection, reader: Reader) -> int:
+def total_posts(collection: Collection | BlogSnapshot, reader: Reader) -> int:
     return db.session.scalar(
         select(func.count())
         .select_from(Post)
@@ -171,7 +188,7 @@ def page_size() -> int:
 
 
 def stream(
-    collection: Collection, reader: Reader, page: int, tag: str | None = None
+    collection: Collection | BlogSnapshot, reader: Reader, page: int, tag: str | None = None
 ) -> tuple[list[Post], bool]:
     """One page of the blog's posts the reader may see, newest first, and whether another
     page follows. Pinned posts live in the navigation, so only a tag's page lists them."""
@@ -188,7 +205,7 @@ def stream(
     return found[:size], len(found) > size
 
 
-def pinned(collection: Collection, reader: Reader) -> list[Post]:
+def pinned(collection: Collection | BlogSnapshot, reader: Reader) -> list[Post]:
     """The blog's navigation: pinned posts the reader may see, in pin order."""
     query = (
         select(Post)
@@ -202,15 +219,9 @@ def pinned(collection: Collection, reader: Reader) -> list[Post]:
     return list(db.session.scalars(query))
 
 
-def post_by_slug(collection: Collection, slug: str, reader: Reader) -> Post:
-    post = None
-    if _SLUG_SHAPE.fullmatch(slug):
-        post = db.session.scalar(
-            select(Post).where(Post.collection_id == collection.id, Post.slug == slug)
-        )
-    if post is None:
-        raise ServiceError(404, "Post not found.")
-    return posts.readable(post.id, reader)
+def post_by_slug(collection: Collection | BlogSnapshot, slug: str, reader: Reader) -> PostSnapshot:
+    post = snapshots.post_by_slug(collection.id, slug) if _SLUG_SHAPE.fullmatch(slug) else None
+    return posts.check_readable(post, reader)
 
 
 def publish(alias: str, data: Any, user: User | None) -> tuple[Post, str]:

@@ -58,10 +58,13 @@ def _database_url(instance_path: Path) -> str:
 
 def load(instance_path: str) -> dict:
     path = Path(instance_path)
+    database_url = _database_url(path)
     return {
         "SECRET_KEY": _secret_key(path),
-        "SQLALCHEMY_DATABASE_URI": _database_url(path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        # A server connection can die between requests (a restart, a proxy's idle timeout);
+        # pinging on checkout finds out first. A SQLite file can't go away like that.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
         "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
         "SITE_NAME": os.environ.get("SITE_NAME", "Write.as-compatible"),
         "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
@@ -82,6 +85,7 @@ def load(instance_path: str) -> dict:
         "OUTBOUND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS") or 15),
         "DELIVERY_LEASE_SECONDS": _int("DELIVERY_LEASE_SECONDS", 180),
         "MEDIA_MAX_BYTES": _int("MEDIA_MAX_BYTES", 20 * 1024 * 1024),
+        "PAGE_CACHE_MB": _int("PAGE_CACHE_MB", 32),
         "VIEW_FLUSH_SECONDS": float(os.environ.get("VIEW_FLUSH_SECONDS", "2") or 2),
         "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
         "SESSION_COOKIE_HTTPONLY": True,

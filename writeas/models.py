@@ -69,6 +69,11 @@ class Collection(db.Model):
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Bumped in the same transaction as any write that changes what the blog shows
+    # (see `content_versions`), so pages cached under it are never served stale.
+    content_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     owner: Mapped[User] = relationship(back_populates="collections")
 
@@ -105,6 +110,11 @@ class Post(db.Model):
     crosspost: Mapped[list | None] = mapped_column(JSON)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Bumped by every write to the post (see `content_versions`): `updated` has one-second
+    # resolution, so it can't tell two edits in one second apart; this can.
+    content_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     owner: Mapped[User | None] = relationship()
     collection: Mapped[Collection | None] = relationship()

@@ -12,13 +12,14 @@ from flask import current_app
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from . import appearance, payload, slugs, tokens
+from . import appearance, payload, slugs, snapshots, tokens
 from .clock import utcnow
 from .db import db
 from .errors import ServiceError
 from .extract import extract_excerpt, extract_hashtags, extract_title
 from .models import Collection, Post, PostTag, User
 from .rendering import render_post
+from .snapshots import PostSnapshot
 from .visibility import Reader, check_post
 
 TITLE_MAX = 1000
@@ -165,14 +166,21 @@ def find(post_id: str) -> Post:
     return post
 
 
-def is_owner(post: Post, user: User | None) -> bool:
+def is_owner(post: Post | PostSnapshot, user: User | None) -> bool:
     return user is not None and post.owner_id == user.id
 
 
-def readable(post_id: str, reader: Reader) -> Post:
+def readable(post_id: str, reader: Reader) -> PostSnapshot:
     """A post the reader may read: 404 when it doesn't exist or is hidden from them (403
-    for a protected blog they haven't unlocked), 410 when its author unpublished it."""
-    post = find(post_id)
+    for a protected blog they haven't unlocked), 410 when its author unpublished it. A
+    read-only snapshot: reading is the hot path, and nothing here writes."""
+    post = snapshots.post(post_id) if _ID_SHAPE.fullmatch(post_id) else None
+    return check_readable(post, reader)
+
+
+def check_readable(post: PostSnapshot | None, reader: Reader) -> PostSnapshot:
+    if post is None:
+        raise ServiceError(404, "Post not found.")
     check_post(post, reader)
     if post.unpublished:
         raise ServiceError(410, UNPUBLISHED)
@@ -294,11 +302,11 @@ def counter():
     return current_app.extensions["writeas.views"]
 
 
-def record_view(post: Post, reader: Reader) -> None:
+def record_view(post: Post | PostSnapshot, reader: Reader) -> None:
     """Authors reading their own posts don't inflate their numbers."""
     if not is_owner(post, reader.user):
         counter().record(post.id)
 
 
-def views(post: Post) -> int:
+def views(post: Post | PostSnapshot) -> int:
     return post.views + counter().pending(post.id)

@@ -3,29 +3,26 @@ tag pages, Atom feed, and the password form of a protected blog."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from .. import collections, payload
+from .. import collections, payload, snapshots
 from ..errors import ServiceError
-from ..models import Collection
 from ..passwords import verify_password
-from ..visibility import check_collection
-from . import visitor
+from ..snapshots import BlogSnapshot
+from . import pagecache, visitor
 from .reading import render_post_page
 
 bp = Blueprint("blogs", __name__)
 
 
-def _open(alias: str) -> tuple[Collection | None, object]:
+def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
     """The blog if the reader may see it; for a protected blog they haven't unlocked,
     the password form instead (private blogs are simply not found)."""
-    collection = collections.find(alias)
     try:
-        check_collection(collection, visitor.reader())
+        return collections.readable(alias, visitor.reader()), None
     except ServiceError as error:
         if error.status != 403:
             raise
-        page = render_template("blog_locked.html", collection=collection, next=request.path)
-        return None, (page, 403)
-    return collection, None
+    page = render_template("blog_locked.html", collection=snapshots.blog(alias), next=request.path)
+    return None, (page, 403)
 
 
 def _listing(alias: str, page: int, tag: str | None = None):
@@ -33,18 +30,26 @@ def _listing(alias: str, page: int, tag: str | None = None):
     if locked:
         return locked
     reader = visitor.reader()
-    stream, more = collections.stream(collection, reader, page, tag)
-    if page > 1 and not stream:
-        raise ServiceError(404, "There's no such page.")
-    return render_template(
-        "blog.html",
-        collection=collection,
-        nav=collections.pinned(collection, reader),
-        posts=stream,
-        page=page,
-        more=more,
-        tag=tag,
-        owner=reader.owns(collection),
+
+    def render() -> str:
+        stream, more = collections.stream(collection, reader, page, tag)
+        if page > 1 and not stream:
+            raise ServiceError(404, "There's no such page.")
+        return render_template(
+            "blog.html",
+            collection=collection,
+            nav=collections.pinned(collection, reader),
+            posts=stream,
+            page=page,
+            more=more,
+            tag=tag,
+            owner=reader.owns(collection),
+        )
+
+    return pagecache.remembered(
+        pagecache.if_shared(pagecache.blog_page_key(request.script_root, collection, page, tag)),
+        render,
+        expires=lambda: collections.next_scheduled(collection),
     )
 
 

@@ -1,0 +1,56 @@
+"""Content versions of posts and blogs, bumped by the write itself.
+
+Every flush that adds, changes, moves or deletes a post, or changes a blog's settings,
+adds one to `content_version` of each post it changes and of each blog it touches — in
+the same transaction, as `SET content_version = content_version + 1`, so concurrent writers
+on different nodes can't both land on one number. Rendered pages are cached per process
+under these versions, so whichever process on whichever node reads after the commit sees
+the new number and renders afresh: there is no invalidation message to lose, and a write
+that rolls back bumps nothing. (View counts are folded in with a Core UPDATE that never
+passes through here; no page shows them.)
+"""
+
+from itertools import chain
+
+from sqlalchemy import event, inspect, update
+from sqlalchemy.orm import Session
+
+from .models import Collection, Post
+
+
+def track() -> None:
+    """Listen on every session (once, however many apps a process makes)."""
+    if not event.contains(Session, "before_flush", _bump):
+        event.listen(Session, "before_flush", _bump)
+
+
+def _blogs_of(post: Post) -> set[int]:
+    """The blog the post is in and any it is leaving, read from the attribute history
+    without loading anything (a flush must not trigger lazy loads)."""
+    state = inspect(post)
+    ids = {value for value in chain(*state.attrs.collection_id.history) if value is not None}
+    for blog in chain(*state.attrs.collection.history):
+        if blog is not None and blog.id is not None:
+            ids.add(blog.id)
+    return ids
+
+
+def _bump(session: Session, _context, _instances) -> None:
+    touched: set[int] = set()
+    for obj in chain(session.new, session.dirty, session.deleted):
+        changed = obj in session.dirty and session.is_modified(obj)
+        if obj in session.dirty and not changed:
+            continue
+        if isinstance(obj, Post):
+            touched |= _blogs_of(obj)
+            if changed and obj not in session.deleted:
+                obj.content_version = Post.content_version + 1
+        elif isinstance(obj, Collection) and obj.id is not None:
+            touched.add(obj.id)
+    if touched:
+        session.execute(
+            update(Collection)
+            .where(Collection.id.in_(sorted(touched)))
+            .values(content_version=Collection.content_version + 1)
+            .execution_options(synchronize_session=False)
+        )

@@ -1,0 +1,95 @@
+"""Rendered HTML kept per process: whole pages for visitors who see what every anonymous
+visitor sees, and highlighted code for everyone.
+
+Rendering a page is most of what reading one costs, and a post's page or a blog's page
+is the same HTML for every visitor who isn't logged in, holds no modify token for it and
+has no message waiting. Keys name the versions of what the HTML was made from (the
+`content_version` of the post and of its blog), so a write anywhere, on any node, simply
+leads readers to new keys and the old entries age out of the LRU: nothing is invalidated
+by hand, so nothing can be forgotten. HTML that changes with time alone (a blog whose
+scheduled post goes live) carries an expiry. The cache is bounded by size (PAGE_CACHE_MB
+per process).
+"""
+
+import threading
+from collections import OrderedDict
+from datetime import datetime
+
+from flask import current_app, session
+from flask_login import current_user
+
+from ..clock import utcnow
+from . import visitor
+
+
+class PageCache:
+    def __init__(self, max_chars: int):
+        self._max_chars = max_chars
+        self._entries: OrderedDict[tuple, tuple[str, datetime | None]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> str | None:
+        with self._lock:
+            entry = self._entries.get(key)
+            if entry is None:
+                return None
+            html, expires = entry
+            if expires is not None and utcnow() >= expires:
+                self._drop(key)
+                return None
+            self._entries.move_to_end(key)
+            return html
+
+    def put(self, key: tuple, html: str, expires: datetime | None = None) -> None:
+        if len(html) > self._max_chars // 4:
+            return
+        with self._lock:
+            if key in self._entries:
+                self._drop(key)
+            self._entries[key] = (html, expires)
+            self._chars += len(html)
+            while self._chars > self._max_chars:
+                self._drop(next(iter(self._entries)))
+
+    def _drop(self, key: tuple) -> None:
+        html, _expires = self._entries.pop(key)
+        self._chars -= len(html)
+
+
+def cache() -> PageCache:
+    return current_app.extensions["writeas.pages"]
+
+
+def post_page_key(script_root: str, post, extension: str = "", collection=None) -> tuple:
+    """A post's page shows the post (and, in a blog, the blog's header and navigation).
+    The script root is part of every page key: a proxy may mount the site under a
+    prefix, and links carry it."""
+    version = collection.content_version if collection is not None else None
+    return (script_root, "post", post.id, post.content_version, extension, version)
+
+
+def blog_page_key(script_root: str, collection, page: int, tag: str | None = None) -> tuple:
+    return (script_root, "blog", collection.id, collection.content_version, page, tag)
+
+
+def if_shared(key: tuple, post_id: str | None = None) -> tuple | None:
+    """`key` if this visitor sees the page every anonymous visitor sees (for a post's
+    page: holds no modify token for it), else None: their page isn't cached."""
+    if current_user.is_authenticated or "_flashes" in session:
+        return None
+    if post_id is not None and visitor.token_for(post_id) is not None:
+        return None
+    return key
+
+
+def remembered(key: tuple | None, render, expires=None) -> str:
+    """The page under `key` if it is cached, else `render()` kept under it. `expires` is
+    called only after a render, to say until when that render holds."""
+    if key is None:
+        return render()
+    html = cache().get(key)
+    if html is None:
+        html = render()
+        cache().put(key, html, expires() if expires else None)
+    return html
