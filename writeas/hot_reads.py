@@ -13,15 +13,17 @@ unchanged, so every rule and every error answer lives in one place.
 """
 
 from werkzeug.exceptions import HTTPException
-from werkzeug.wrappers import Request, Response
+from werkzeug.wrappers import Request
 
 from . import collections, posts
-from .api.envelope import ok
+from .api.envelope import JSON, ok_text
 from .representations import post_json
-from .security_headers import add_security_headers
+from .security_headers import HEADERS
 from .visibility import ANONYMOUS
 from .web import pagecache
 from .web.reading import RAW_TYPES
+
+HTML = "text/html; charset=utf-8"
 
 
 class HotReads:
@@ -35,14 +37,26 @@ class HotReads:
         }
 
     def __call__(self, environ, start_response):
-        response = None
+        answer = None
         if environ.get("REQUEST_METHOD") == "GET" and not environ.get("QUERY_STRING"):
-            response = self._answer(environ)
-        if response is None:
+            answer = self._answer(environ)
+        if answer is None:
             return self._next(environ, start_response)
-        return response(environ, start_response)
+        content_type, text = answer
+        body = text.encode()
+        start_response(
+            "200 OK",
+            [
+                ("Content-Type", content_type),
+                ("Content-Length", str(len(body))),
+                ("Vary", "Cookie"),
+                *HEADERS,
+            ],
+        )
+        return [body]
 
-    def _answer(self, environ) -> Response | None:
+    def _answer(self, environ) -> tuple[str, str] | None:
+        """(content type, body) of a 200 this layer may give, else None."""
         try:
             endpoint, args = self._app.url_map.bind_to_environ(environ).match()
         except HTTPException:
@@ -52,13 +66,9 @@ class HotReads:
             return None
         with self._app.app_context():
             try:
-                response = handler(Request(environ), **args)
+                return handler(environ, **args)
             except Exception:  # a refusal or a failure: the app gives it its proper answer
                 return None
-            if response is not None:
-                response.vary.add("Cookie")
-                add_security_headers(response)
-            return response
 
     @staticmethod
     def _anonymous(environ, api: bool) -> bool:
@@ -71,29 +81,34 @@ class HotReads:
         return not environ.get("HTTP_COOKIE")
 
     @staticmethod
-    def _post(request: Request, post_id: str) -> Response | None:
+    def _post(environ, post_id: str) -> tuple[str, str] | None:
         post_id, _, extension = post_id.partition(".")
         if extension and extension not in RAW_TYPES:
             return None
         post = posts.readable(post_id, ANONYMOUS)
         if extension:
-            return Response(post.body, content_type=RAW_TYPES[extension])
+            return RAW_TYPES[extension], post.body
         if post.collection is not None:
             return None
-        html = pagecache.cache().get(pagecache.post_page_key(request.script_root, post))
+        html = pagecache.cache().get(pagecache.post_page_key(_script_root(environ), post))
         if html is None:
             return None
         posts.record_view(post, ANONYMOUS)
-        return Response(html, mimetype="text/html")
+        return HTML, html
 
     @staticmethod
-    def _api_post(_request: Request, post_id: str) -> Response:
+    def _api_post(_environ, post_id: str) -> tuple[str, str]:
         post = posts.readable(post_id, ANONYMOUS)
         posts.record_view(post, ANONYMOUS)
-        return ok(post_json(post, views=posts.views(post)))
+        return JSON, ok_text(post_json(post, views=posts.views(post)))
 
     @staticmethod
-    def _blog_home(request: Request, alias: str) -> Response | None:
+    def _blog_home(environ, alias: str) -> tuple[str, str] | None:
         collection = collections.readable(alias, ANONYMOUS)
-        html = pagecache.cache().get(pagecache.blog_page_key(request.script_root, collection, 1))
-        return Response(html, mimetype="text/html") if html is not None else None
+        key = pagecache.blog_page_key(_script_root(environ), collection, 1)
+        html = pagecache.cache().get(key)
+        return (HTML, html) if html is not None else None
+
+
+def _script_root(environ) -> str:
+    return Request(environ).script_root

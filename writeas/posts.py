@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from . import appearance, payload, slugs, snapshots, tokens
 from .clock import utcnow
-from .db import db
+from .db import commit_keeping_loaded, db
 from .errors import ServiceError
 from .extract import extract_excerpt, extract_hashtags, extract_title
 from .models import Collection, Post, PostTag, User
@@ -99,7 +99,10 @@ def _commit_new(post: Post, *with_it) -> None:
         db.session.add(post)
         db.session.add_all(with_it)
         try:
-            db.session.commit()
+            if with_it:  # a crosspost batch: the delivery engine changes it from here on
+                db.session.commit()
+            else:
+                commit_keeping_loaded()
             return
         except IntegrityError:
             db.session.rollback()

@@ -5,13 +5,13 @@ CONTENT_SECURITY_POLICY = (
     "img-src 'self' https: data:; object-src 'none'; base-uri 'none'; "
     "form-action 'self'; frame-ancestors 'none'"
 )
-_HEADERS = (
+HEADERS = (
     ("Content-Security-Policy", CONTENT_SECURITY_POLICY),
     ("X-Content-Type-Options", "nosniff"),
     ("Referrer-Policy", "strict-origin-when-cross-origin"),
     ("X-Frame-Options", "DENY"),
 )
-_NAMES = frozenset(name.lower() for name, _value in _HEADERS)
+_NAMES = frozenset(name.lower() for name, _value in HEADERS)
 
 
 def add_security_headers(response):
@@ -19,7 +19,7 @@ def add_security_headers(response):
     instead of one per name: this runs on every request)."""
     headers = response.headers
     present = {name.lower() for name, _value in headers.items()} & _NAMES
-    for name, value in _HEADERS:
+    for name, value in HEADERS:
         if name.lower() not in present:
             headers.add(name, value)
     return response
