@@ -2,7 +2,17 @@
 
 import pytest
 from platform_servers import closed_port_url, running
-from platform_servers.linkedin import State, create, read_little
+from platform_servers.linkedin import (
+    CREDENTIALS,
+    ORGANIZATION,
+    PERSON,
+    TEXT,
+    State,
+    account,
+    create,
+    note,
+    read_little,
+)
 
 from writeas.crosspost.platforms import REGISTRY
 from writeas.crosspost.platforms.base import (
@@ -11,21 +21,12 @@ from writeas.crosspost.platforms.base import (
     PUBLISHED,
     RETRY,
     UNKNOWN,
-    Account,
-    Content,
     Media,
     PlatformError,
 )
 from writeas.crosspost.platforms.linkedin import API_VERSION, LinkedIn, little_text
 
-CREDENTIALS = {"access_token": "li-token-1"}
-PERSON = "urn:li:person:782bbtaQ"
-ORGANIZATION = "urn:li:organization:2414183"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
-TEXT = (
-    "Seed saving (part 1): keep the *best* pods_dry [really] <3 ~ 100% @home {yes} a|b \\o/ "
-    "#gardening #seeds_2026\n\nhttps://write.example/alice/seed_saving_(1)"
-)
 
 
 @pytest.fixture
@@ -37,14 +38,6 @@ def state():
 def base_url(state):
     with running(create(state)) as url:
         yield url
-
-
-def account(author=PERSON):
-    return Account("alice", author, dict(CREDENTIALS))
-
-
-def note(**overrides):
-    return Content(**{"text": TEXT, "idempotency_key": "k1", **overrides})
 
 
 def test_registered():
@@ -191,14 +184,3 @@ def test_timeout_after_send_is_unknown_and_the_retry_finds_the_post(
     retried = LinkedIn().publish(http, base_url, account(), note())
     assert (retried.kind, retried.post_id) == (PUBLISHED, stored["urn"])
     assert len(state.posts) == 1
-
-
-def test_server_error_is_retry(state, base_url, http):
-    state.fail_next = 503
-    outcome = LinkedIn().publish(http, base_url, account(), note())
-    assert (outcome.kind, outcome.error) == (RETRY, "Internal Server Error")
-
-
-def test_connection_refused_is_retry(http):
-    outcome = LinkedIn().publish(http, closed_port_url(), account(), note())
-    assert outcome.kind == RETRY

@@ -2,7 +2,7 @@
 
 import pytest
 from platform_servers import closed_port_url, running
-from platform_servers.medium import State, create
+from platform_servers.medium import CREDENTIALS, USER_ID, State, account, article, create
 
 from writeas.crosspost.formatting import compose_long
 from writeas.crosspost.platforms import REGISTRY
@@ -11,16 +11,11 @@ from writeas.crosspost.platforms.base import (
     PERMANENT,
     PUBLISHED,
     RETRY,
-    UNKNOWN,
-    Account,
-    Content,
     Media,
     PlatformError,
 )
 from writeas.crosspost.platforms.medium import Medium, medium_tags
 
-CREDENTIALS = {"integration_token": "integration-1"}
-USER_ID = "5303d74c64f66366f00cb9b2a94f3251bf5"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -33,22 +28,6 @@ def state():
 def base_url(state):
     with running(create(state)) as url:
         yield url
-
-
-def account():
-    return Account("alice", USER_ID, dict(CREDENTIALS))
-
-
-def article(**overrides):
-    fields = {
-        "text": "",
-        "title": "Seed saving",
-        "markdown": "Keep the best pods.\n\nDry them **well**.",
-        "canonical_url": "https://write.example/alice/seed-saving",
-        "tags": ["gardening", "seeds"],
-        "idempotency_key": "k1",
-    }
-    return Content(**{**fields, **overrides})
 
 
 def test_registered():
@@ -149,32 +128,6 @@ def test_revoked_token_needs_reconnecting(state, base_url, http):
     assert (outcome.kind, outcome.error) == (AUTH, "Token was invalid.")
     assert outcome.credentials is None
     assert state.posts == []
-
-
-def test_medium_has_no_idempotency_so_a_repeat_posts_twice(state, base_url, http):
-    """Documents why UNKNOWN must not be retried blindly on Medium: it has no handle."""
-    first = Medium().publish(http, base_url, account(), article())
-    second = Medium().publish(http, base_url, account(), article())
-    assert first.post_id != second.post_id
-    assert len(state.posts) == 2
-
-
-def test_timeout_after_send_is_unknown_but_stored(state, base_url, fast_http):
-    state.slow_seconds = 3
-    outcome = Medium().publish(fast_http, base_url, account(), article())
-    assert outcome.kind == UNKNOWN
-    assert len(state.posts) == 1
-
-
-def test_server_error_is_retry(state, base_url, http):
-    state.fail_next = 503
-    outcome = Medium().publish(http, base_url, account(), article())
-    assert (outcome.kind, outcome.error) == (RETRY, "Something went wrong.")
-
-
-def test_connection_refused_is_retry(http):
-    outcome = Medium().publish(http, closed_port_url(), account(), article())
-    assert outcome.kind == RETRY
 
 
 def test_composed_article_keeps_its_own_footer(state, base_url, http):

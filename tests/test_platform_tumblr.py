@@ -2,7 +2,7 @@
 
 import pytest
 from platform_servers import closed_port_url, running
-from platform_servers.tumblr import State, create
+from platform_servers.tumblr import CREDENTIALS, State, account, article, create
 
 from writeas.crosspost.formatting import compose_long
 from writeas.crosspost.platforms import REGISTRY
@@ -11,20 +11,11 @@ from writeas.crosspost.platforms.base import (
     PERMANENT,
     PUBLISHED,
     RETRY,
-    UNKNOWN,
-    Account,
-    Content,
     Media,
     PlatformError,
 )
 from writeas.crosspost.platforms.tumblr import Tumblr, blog_name, markdown_blocks
 
-CREDENTIALS = {
-    "access_token": "token-1",
-    "refresh_token": "refresh-1",
-    "client_id": "client-1",
-    "client_secret": "secret-1",
-}
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
@@ -37,22 +28,6 @@ def state():
 def base_url(state):
     with running(create(state)) as url:
         yield url
-
-
-def account(credentials=None):
-    return Account("alices-garden", "t:Ae3xYz12", dict(credentials or CREDENTIALS))
-
-
-def article(**overrides):
-    fields = {
-        "text": "",
-        "title": "Seed saving",
-        "markdown": "Keep the best pods.\n\nDry them **well** before storing.",
-        "canonical_url": "https://write.example/alice/seed-saving",
-        "tags": ["gardening", "seeds"],
-        "idempotency_key": "k1",
-    }
-    return Content(**{**fields, **overrides})
 
 
 def test_registered():
@@ -227,33 +202,6 @@ def test_failed_refresh_needs_reconnecting(state, base_url, http):
     assert outcome.kind == AUTH
     assert outcome.error == "The refresh token is invalid."
     assert state.posts == []
-
-
-def test_tumblr_has_no_idempotency_so_a_repeat_posts_twice(state, base_url, http):
-    """Documents why UNKNOWN must not be retried blindly on Tumblr: it has no handle."""
-    first = Tumblr().publish(http, base_url, account(), article())
-    second = Tumblr().publish(http, base_url, account(), article())
-    assert first.post_id != second.post_id
-    assert len(state.posts) == 2
-
-
-def test_timeout_after_send_is_unknown_but_stored(state, base_url, fast_http):
-    state.slow_seconds = 3
-    outcome = Tumblr().publish(fast_http, base_url, account(), article())
-    assert outcome.kind == UNKNOWN
-    assert len(state.posts) == 1
-
-
-def test_server_error_is_retry(state, base_url, http):
-    state.fail_next = 503
-    outcome = Tumblr().publish(http, base_url, account(), article())
-    assert outcome.kind == RETRY
-    assert outcome.error == "Something went wrong."
-
-
-def test_connection_refused_is_retry(http):
-    outcome = Tumblr().publish(http, closed_port_url(), account(), article())
-    assert outcome.kind == RETRY
 
 
 def test_composed_article_keeps_its_own_footer(state, base_url, http):

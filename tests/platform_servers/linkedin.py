@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
+from writeas.crosspost.platforms.base import Account, Content
+
 TEXT_LIMIT = 3000
 RESERVED = set("\\|{}@[]()<>#*_~")
 _TEMPLATE = re.compile(r"\{hashtag\|\\#\|((?:\\.|[^\\{}|])+)\}")
@@ -247,3 +249,21 @@ def create(state: State) -> Flask:
         return response
 
     return app
+
+
+# The account and content the tests publish with (the adapter's side of the exchange).
+CREDENTIALS = {"access_token": "li-token-1"}
+PERSON = "urn:li:person:782bbtaQ"
+ORGANIZATION = "urn:li:organization:2414183"
+TEXT = (
+    "Seed saving (part 1): keep the *best* pods_dry [really] <3 ~ 100% @home {yes} a|b \\o/ "
+    "#gardening #seeds_2026\n\nhttps://write.example/alice/seed_saving_(1)"
+)
+
+
+def account(author=PERSON):
+    return Account("alice", author, dict(CREDENTIALS))
+
+
+def note(**overrides):
+    return Content(**{"text": TEXT, "idempotency_key": "k1", **overrides})

@@ -14,6 +14,8 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
+from writeas.crosspost.platforms.base import Account, Content
+
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/tiff"}
 PUBLISH_STATUSES = {"public", "draft", "unlisted"}
 
@@ -129,3 +131,24 @@ def create(state: State) -> Flask:
         return jsonify(data=created), 201
 
     return app
+
+
+# The account and content the tests publish with (the adapter's side of the exchange).
+CREDENTIALS = {"integration_token": "integration-1"}
+USER_ID = "5303d74c64f66366f00cb9b2a94f3251bf5"
+
+
+def account():
+    return Account("alice", USER_ID, dict(CREDENTIALS))
+
+
+def article(**overrides):
+    fields = {
+        "text": "",
+        "title": "Seed saving",
+        "markdown": "Keep the best pods.\n\nDry them **well**.",
+        "canonical_url": "https://write.example/alice/seed-saving",
+        "tags": ["gardening", "seeds"],
+        "idempotency_key": "k1",
+    }
+    return Content(**{**fields, **overrides})

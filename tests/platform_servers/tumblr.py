@@ -13,6 +13,8 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
+from writeas.crosspost.platforms.base import Account, Content
+
 MAX_ALT_TEXT = 4096
 
 
@@ -204,3 +206,28 @@ def create(state: State) -> Flask:
         return envelope(201, "Created", response)
 
     return app
+
+
+# The account and content the tests publish with (the adapter's side of the exchange).
+CREDENTIALS = {
+    "access_token": "token-1",
+    "refresh_token": "refresh-1",
+    "client_id": "client-1",
+    "client_secret": "secret-1",
+}
+
+
+def account(credentials=None):
+    return Account("alices-garden", "t:Ae3xYz12", dict(credentials or CREDENTIALS))
+
+
+def article(**overrides):
+    fields = {
+        "text": "",
+        "title": "Seed saving",
+        "markdown": "Keep the best pods.\n\nDry them **well** before storing.",
+        "canonical_url": "https://write.example/alice/seed-saving",
+        "tags": ["gardening", "seeds"],
+        "idempotency_key": "k1",
+    }
+    return Content(**{**fields, **overrides})
