@@ -36,17 +36,17 @@ def _blogs_of(post: Post) -> set[int]:
 
 
 def _bump(session: Session, _context, _instances) -> None:
+    # `session.dirty` is worked out afresh on every access: read it once per flush.
+    dirty = [obj for obj in session.dirty if session.is_modified(obj)]
     touched: set[int] = set()
-    for obj in chain(session.new, session.dirty, session.deleted):
-        changed = obj in session.dirty and session.is_modified(obj)
-        if obj in session.dirty and not changed:
-            continue
+    for obj in chain(session.new, dirty, session.deleted):
         if isinstance(obj, Post):
             touched |= _blogs_of(obj)
-            if changed and obj not in session.deleted:
-                obj.content_version = Post.content_version + 1
         elif isinstance(obj, Collection) and obj.id is not None:
             touched.add(obj.id)
+    for obj in dirty:
+        if isinstance(obj, Post):
+            obj.content_version = Post.content_version + 1
     if touched:
         session.execute(
             update(Collection)

@@ -2,6 +2,8 @@
 
 from flask import current_app
 
+JSON = "application/json"
+
 
 def ok_text(data, code: int = 200) -> str:
     """The envelope as the body says it (what `jsonify` writes, minus its debug indent)."""
@@ -14,6 +16,3 @@ def ok(data, code: int = 200):
 
 def no_content():
     return "", 204
-
-
-JSON = "application/json"

@@ -84,12 +84,14 @@ def if_shared(key: tuple, post_id: str | None = None) -> tuple | None:
 
 
 def remembered(key: tuple | None, render, expires=None) -> str:
-    """The page under `key` if it is cached, else `render()` kept under it. `expires` is
-    called only after a render, to say until when that render holds."""
+    """The page under `key` if it is cached, else `render()` kept under it. `expires` says
+    until when a render holds; it is asked before rendering, so a scheduled post that goes
+    live in between is in the render or ends its entry at once, never missed by both."""
     if key is None:
         return render()
     html = cache().get(key)
     if html is None:
+        until = expires() if expires else None
         html = render()
-        cache().put(key, html, expires() if expires else None)
+        cache().put(key, html, until)
     return html
