@@ -81,6 +81,10 @@ def test_front_answers_raw_text_api_reads_and_rendered_pages_like_the_app(api, a
     status, headers, body = hot_answer(app, f"/api/posts/{code['id']}")
     assert status == "200 OK" and headers["Content-Type"] == "application/json"
     full_json = api.call("GET", f"/api/posts/{code['id']}", token=alice).json["data"]
+    # Compact like every other envelope, whichever path wrote it.
+    assert body.startswith(b'{"code":200,"data":{"id":')
+    published = api.call("POST", "/api/posts", json={"body": "x"}).get_data()
+    assert published.startswith(b'{"code":201,"data":{"id":')
     hot_json = app.json.loads(body)
     assert hot_json["code"] == 200
     assert {k: v for k, v in hot_json["data"].items() if k != "views"} == {

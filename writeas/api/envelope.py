@@ -6,8 +6,8 @@ JSON = "application/json"
 
 
 def ok_text(data, code: int = 200) -> str:
-    """The envelope as the body says it (what `jsonify` writes, minus its debug indent)."""
-    return current_app.json.dumps({"code": code, "data": data}) + "\n"
+    """The envelope as the body says it: compact, as `jsonify` writes the error half."""
+    return current_app.json.dumps({"code": code, "data": data}, separators=(",", ":")) + "\n"
 
 
 def ok(data, code: int = 200):
