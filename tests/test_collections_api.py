@@ -4,9 +4,10 @@ pinning, visibility and scheduling."""
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import event, insert, select
 
 from writeas.db import db
-from writeas.models import Post
+from writeas.models import Collection, Post
 
 
 def iso(moment: datetime) -> str:
@@ -133,6 +134,40 @@ def test_slugs_unique_stable_and_unicode(api, alice):
         "POST", f"/api/posts/{first['id']}", token=alice, json={"title": "A New Title"}
     ).json["data"]
     assert renamed["slug"] == "same-title" and renamed["title"] == "A New Title"
+
+
+def test_a_slug_taken_by_a_concurrent_publish_moves_to_the_next(api, alice, app):
+    """Another writer commits "race" after this publish found it free and before its
+    INSERT: the unique constraint refuses the INSERT, and the publish retries on "race-2".
+    The blog shows both posts at once (its content version moved with the retry)."""
+    blog_post(api, alice, title="Warm")  # the blog's page is rendered and cached
+    assert api.call("GET", "/alice/").status_code == 200
+    with app.app_context():
+        engine = db.engine
+        blog_id = db.session.scalar(select(Collection.id).where(Collection.alias == "alice"))
+    raced = []
+
+    def concurrent_publish(_conn, _cursor, statement, *_args):
+        if statement.startswith("INSERT INTO posts") and not raced:
+            raced.append(True)
+            with engine.begin() as other:
+                other.execute(
+                    insert(Post.__table__).values(
+                        id="racer0000000a", collection_id=blog_id, slug="race", body="First!",
+                        modify_token_hash="0" * 64, display_title="First!",
+                    )
+                )
+
+    event.listen(engine, "before_cursor_execute", concurrent_publish)
+    try:
+        mine = blog_post(api, alice, title="Race")
+    finally:
+        event.remove(engine, "before_cursor_execute", concurrent_publish)
+    assert raced and mine["slug"] == "race-2"
+    assert api.call("GET", "/alice/race-2").status_code == 200
+    assert api.call("GET", f"/api/posts/{mine['id']}").json["data"]["slug"] == "race-2"
+    page = api.call("GET", "/alice/").get_data(as_text=True)
+    assert "Race" in page and "First!" in page
 
 
 def test_collection_posts_are_paginated_newest_first(api, alice, app):

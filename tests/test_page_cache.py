@@ -108,6 +108,17 @@ def test_front_hands_on_what_depends_on_the_visitor_or_is_refused(api, app, path
         hot_answer(app, path_of(post), **headers)
 
 
+def test_a_blog_posts_api_read_carries_the_blogs_absolute_url(api, alice, app):
+    post = blog_post(api, alice, title="Hello")
+    with pytest.raises(pytest.fail.Exception, match="handed on"):
+        hot_answer(app, f"/api/posts/{post['id']}")
+    environ = EnvironBuilder(path=f"/api/posts/{post['id']}", base_url="https://blog.example")
+    body, status, _headers = run_wsgi_app(app.wsgi_app, environ.get_environ())
+    assert status == "200 OK"
+    collection = app.json.loads(b"".join(body))["data"]["collection"]
+    assert collection["url"] == "https://blog.example/alice/"
+
+
 def test_refusals_are_the_apps_answers(api, alice, app):
     private = blog_post(api, alice, title="Secret", body="Hidden text")
     api.call("POST", "/api/collections/alice", token=alice, json={"visibility": "private"})

@@ -27,6 +27,14 @@ def test_modify_tokens_are_long_mixed_case_and_unique():
     assert all(re.fullmatch(r"[A-Za-z0-9]{32}", t) for t in made)
 
 
+def test_random_bytes_map_to_symbols_without_bias():
+    digits = "0123456789"  # 256 = 25 * 10 + 6: bytes 250-255 would favour 0-5
+    assert tokens.symbols_from(digits, bytes([0, 9, 10, 249])) == "0909"
+    assert tokens.symbols_from(digits, bytes([250, 251, 255, 7])) == "7"
+    alphabet = "abcd"  # a divisor of 256: no byte is dropped
+    assert tokens.symbols_from(alphabet, bytes(range(256))) == alphabet * 64
+
+
 def test_access_tokens_are_uuids():
     assert re.fullmatch(
         r"[0-9a-f]{8}-[0-9a-f]{4}-4[0-9a-f]{3}-[89ab][0-9a-f]{3}-[0-9a-f]{12}",

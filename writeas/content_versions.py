@@ -1,8 +1,9 @@
 """Content versions of posts and blogs, bumped by the write itself.
 
 Every flush that adds, changes, moves or deletes a post, or changes a blog's settings,
-adds one to `content_version` of each post it changes and of each blog it touches — in
-the same transaction, as `SET content_version = content_version + 1`, so concurrent writers
+and the plain INSERT that publishes a post (through `bump_blogs`), adds one to
+`content_version` of each post it changes and of each blog it touches — in the same
+transaction, as `SET content_version = content_version + 1`, so concurrent writers
 on different nodes can't both land on one number. Rendered pages are cached per process
 under these versions, so whichever process on whichever node reads after the commit sees
 the new number and renders afresh: there is no invalidation message to lose, and a write
@@ -47,10 +48,15 @@ def _bump(session: Session, _context, _instances) -> None:
     for obj in dirty:
         if isinstance(obj, Post):
             obj.content_version = Post.content_version + 1
-    if touched:
+    bump_blogs(session, touched)
+
+
+def bump_blogs(session: Session, ids: set[int]) -> None:
+    """For writes that don't go through a flush (a new post's Core INSERT), and the flush."""
+    if ids:
         session.execute(
             update(Collection)
-            .where(Collection.id.in_(sorted(touched)))
+            .where(Collection.id.in_(sorted(ids)))
             .values(content_version=Collection.content_version + 1)
             .execution_options(synchronize_session=False)
         )

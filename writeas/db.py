@@ -35,15 +35,3 @@ def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
         cursor.execute("PRAGMA journal_mode = WAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
-
-
-def commit_keeping_loaded() -> None:
-    """Commit without expiring what the session holds. After inserting a row whose every
-    value was set here, reloading it is a query that can tell us nothing new; a session
-    holding objects that others may change meanwhile must use a plain commit."""
-    session = db.session()
-    session.expire_on_commit = False
-    try:
-        session.commit()
-    finally:
-        session.expire_on_commit = True

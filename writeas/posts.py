@@ -9,12 +9,12 @@ from collections.abc import Mapping
 from typing import Any
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import insert, inspect, select
 from sqlalchemy.exc import IntegrityError
 
-from . import appearance, payload, slugs, snapshots, tokens
+from . import appearance, content_versions, payload, slugs, snapshots, tokens
 from .clock import utcnow
-from .db import commit_keeping_loaded, db
+from .db import db
 from .errors import ServiceError
 from .extract import extract_excerpt, extract_hashtags, extract_title
 from .models import Collection, Post, PostTag, User
@@ -96,13 +96,13 @@ def _commit_new(post: Post, *with_it) -> None:
     """Commit a new post (and what was written with it); if a concurrent publish took its
     slug, take the next one."""
     for _attempt in range(5):
-        db.session.add(post)
-        db.session.add_all(with_it)
         try:
             if with_it:  # a crosspost batch: the delivery engine changes it from here on
-                db.session.commit()
+                db.session.add(post)
+                db.session.add_all(with_it)
             else:
-                commit_keeping_loaded()
+                _insert(post)
+            db.session.commit()
             return
         except IntegrityError:
             db.session.rollback()
@@ -110,6 +110,29 @@ def _commit_new(post: Post, *with_it) -> None:
                 raise
             post.slug = _free_slug(post, post.collection)
     raise ServiceError(409, "Could not find a free slug for this post; try again.")
+
+
+_POST_COLUMNS = frozenset(Post.__table__.columns.keys())
+_INSERT_POST = insert(Post.__table__)
+_INSERT_TAGS = insert(PostTag.__table__)
+
+
+def _insert(post: Post) -> None:
+    """A new post alone is written as two plain INSERTs, not through the unit of work:
+    every value was just computed here, so the flush's change tracking, dependency sort
+    and identity map would cost more than the inserts and tell us nothing. `post` stays
+    unattached; callers only read it. Its blog's content version moves with it, as with
+    every write to a blog's posts."""
+    values = {key: value for key, value in inspect(post).dict.items() if key in _POST_COLUMNS}
+    values["owner_id"] = post.owner.id if post.owner is not None else None
+    values["collection_id"] = post.collection.id if post.collection is not None else None
+    connection = db.session.connection()
+    connection.execute(_INSERT_POST, values)
+    if post.tag_rows:
+        rows = [{"post_id": post.id, "tag": row.tag} for row in post.tag_rows]
+        connection.execute(_INSERT_TAGS, rows)
+    if post.collection is not None:
+        content_versions.bump_blogs(db.session, {post.collection.id})
 
 
 def publish(data: Any, user: User | None, collection: Collection | None = None) -> tuple[Post, str]:

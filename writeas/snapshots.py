@@ -8,6 +8,9 @@ its blog's facts, into a frozen snapshot instead. Attribute names match `Post` a
 snapshot can't be changed or saved, so nothing written can go through one by mistake.
 """
 
+import contextlib
+import os
+import threading
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -80,23 +83,59 @@ class _Prepared:
     def first(self, **params) -> tuple | None:
         engine = db.engine
         sql, order, processors = self._for(engine)
-        connection = engine.raw_connection()
+        arguments = [params[name] for name in order] if order else params
         try:
-            cursor = connection.cursor()
-            cursor.execute(sql, [params[name] for name in order] if order else params)
-            row = cursor.fetchone()
-            cursor.close()
+            row = _run(engine, sql, arguments)
         except engine.dialect.loaded_dbapi.Error:
-            connection.invalidate()  # never hand a broken connection back to the pool
-            raise
-        finally:
-            connection.close()  # back to the pool, which rolls the read back
+            # The held connection may have been closed by the server since the last read.
+            row = _run(engine, sql, arguments)
         if row is None:
             return None
         return tuple(
             value if convert is None or value is None else convert(value)
             for convert, value in zip(processors, row, strict=True)
         )
+
+
+class _Held(threading.local):
+    """One autocommit connection per thread for these reads, outside the pool.
+
+    A pool checkout and its rollback on return cost as much as the one-row read itself.
+    Autocommit means a held connection never holds a transaction (nor locks, nor an old
+    snapshot) between reads. It is dropped on any driver error and after a fork.
+    """
+
+    engine = None
+    pid = 0
+    connection = None
+
+
+_held = _Held()
+
+
+def _run(engine, sql: str, arguments) -> tuple | None:
+    if _held.engine is not engine or _held.pid != os.getpid():
+        _discard()
+        pooled = engine.raw_connection()
+        pooled.detach()
+        engine.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
+        _held.engine, _held.pid, _held.connection = engine, os.getpid(), pooled
+    try:
+        cursor = _held.connection.cursor()
+        cursor.execute(sql, arguments)
+        row = cursor.fetchone()
+        cursor.close()
+    except engine.dialect.loaded_dbapi.Error:
+        _discard()
+        raise
+    return row
+
+
+def _discard() -> None:
+    connection, _held.connection, _held.engine = _held.connection, None, None
+    if connection is not None and _held.pid == os.getpid():
+        with contextlib.suppress(Exception):  # already broken; it is being thrown away
+            connection.close()
 
 
 _BLOG_COLUMNS = [getattr(Collection, name) for name in BlogSnapshot.__slots__]

@@ -19,11 +19,29 @@ MODIFY_TOKEN_LENGTH = 32  # 62**32 ≈ 2**190
 
 
 def new_post_id() -> str:
-    return "".join(secrets.choice(_ID_ALPHABET) for _ in range(POST_ID_LENGTH))
+    return _random_string(_ID_ALPHABET, POST_ID_LENGTH)
 
 
 def new_modify_token() -> str:
-    return "".join(secrets.choice(_TOKEN_ALPHABET) for _ in range(MODIFY_TOKEN_LENGTH))
+    return _random_string(_TOKEN_ALPHABET, MODIFY_TOKEN_LENGTH)
+
+
+def _random_string(alphabet: str, length: int) -> str:
+    """`secrets.choice` per character asks the kernel for randomness once per character;
+    one read of twice the bytes needed almost always suffices."""
+    chosen = ""
+    while len(chosen) < length:
+        chosen += symbols_from(alphabet, secrets.token_bytes(2 * length))
+    return chosen[:length]
+
+
+def symbols_from(alphabet: str, random_bytes: bytes) -> str:
+    """Each byte as one symbol, keeping every symbol equally likely: a byte at or above the
+    largest multiple of the alphabet's size is dropped (with 62 symbols, 248–255 would
+    otherwise make the first eight likelier than the rest)."""
+    size = len(alphabet)
+    limit = 256 - 256 % size
+    return "".join(alphabet[byte % size] for byte in random_bytes if byte < limit)
 
 
 def new_access_token() -> str:
