@@ -1,10 +1,12 @@
 """Throughput and p99 of the hot paths, measured with wrk against gunicorn.
 
-    .venv/bin/python bench/bench.py [--seconds 10] [--connections 16]
+    .venv/bin/python bench/bench.py [--seconds 10] [--connections 16] [--runs 3]
 
 The server runs one gunicorn worker pinned to CPU 0 and wrk runs pinned to CPU 1 (when
 `taskset` exists), on a fresh migrated database (SQLite in a temp dir unless DATABASE_URL
-is set). Needs `wrk` (Debian: apt-get install wrk). Prints one line per scenario.
+is set). Needs `wrk` (Debian: apt-get install wrk). Each scenario is measured `--runs`
+times; one line per scenario gives the median run (its req/s and p99) and the range, since
+a shared machine varies by a tenth from one run to the next.
 """
 
 import argparse
@@ -105,6 +107,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
     parser.add_argument("--connections", type=int, default=16)
+    parser.add_argument("--runs", type=int, default=3, help="per scenario; the median is shown")
     parser.add_argument("--scale", default="", help="e.g. 1000,100000: API read at these sizes")
     args = parser.parse_args()
     if not shutil.which("wrk"):
@@ -163,16 +166,21 @@ def main() -> None:
                 ("blog homepage, 50 posts", f"{base}/bench/", None),
                 ("API POST /api/posts", f"{base}/api/posts", lua),
             ]
-            print(f"{'scenario':40} {'req/s':>10} {'p99':>10}")
+            print(f"{'scenario':40} {'req/s':>10} {'p99':>10} {'range':>14}")
+
+            def measure(name: str, url: str, script: Path | None) -> None:
+                runs = sorted(
+                    run_wrk(url, args.seconds, args.connections, script) for _ in range(args.runs)
+                )
+                rps, p99 = runs[len(runs) // 2]
+                spread = f"{runs[0][0]:.0f}-{runs[-1][0]:.0f}"
+                print(f"{name:40} {rps:>10.0f} {p99:>10} {spread:>14}", flush=True)
+
             for name, url, script in scenarios:
-                rps, p99 = run_wrk(url, args.seconds, args.connections, script)
-                print(f"{name:40} {rps:>10.0f} {p99:>10}")
+                measure(name, url, script)
             for total in [int(n) for n in args.scale.split(",") if n]:
                 grow(env, total)
-                rps, p99 = run_wrk(
-                    f"{base}/api/posts/{code_post['id']}", args.seconds, args.connections, None
-                )
-                print(f"{f'API GET at {total} posts':40} {rps:>10.0f} {p99:>10}")
+                measure(f"API GET at {total} posts", f"{base}/api/posts/{code_post['id']}", None)
         finally:
             server.terminate()
             server.wait(timeout=10)

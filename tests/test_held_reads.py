@@ -2,6 +2,8 @@
 never hold a transaction open between reads, must see every commit at once, and must
 survive the database dropping it."""
 
+import os
+
 from sqlalchemy import text
 
 from writeas import snapshots
@@ -44,7 +46,7 @@ def test_reads_survive_the_database_dropping_the_held_connection(api, app):
     with app.app_context():
         engine = db.engine
         if engine.dialect.name == "sqlite":
-            snapshots._held.connection.dbapi_connection.close()  # as if the file went away
+            snapshots._held.connection.close()  # as if the file went away
         else:
             with engine.connect() as other:
                 other.execute(
@@ -58,3 +60,29 @@ def test_reads_survive_the_database_dropping_the_held_connection(api, app):
     assert response.status_code == 200 and response.get_data(as_text=True) == "Still here"
     for path in (f"/{post['id']}.txt", f"/api/posts/{post['id']}", f"/{post['id']}"):
         assert app.test_client().get(path).status_code == 200, path
+
+
+def test_a_forked_child_reads_on_its_own_connection_and_leaves_the_parents(api, app):
+    post = api.publish(body="Forked")
+    client = app.test_client()
+    assert client.get(f"/{post['id']}.txt").status_code == 200
+    parents = snapshots._held.connection
+    read_end, write_end = os.pipe()
+    child = os.fork()
+    if child == 0:  # pragma: no cover - runs in the child
+        try:
+            with app.app_context():
+                db.engine.dispose(close=False)  # SQLAlchemy's own advice for a forked child
+            answer = client.get(f"/{post['id']}.txt").get_data()
+            ok = answer == b"Forked" and snapshots._held.connection is not parents
+            os.write(write_end, b"1" if ok else b"0")
+        finally:
+            os._exit(0)
+    os.close(write_end)
+    reported = os.read(read_end, 1)
+    os.waitpid(child, 0)
+    assert reported == b"1"
+    assert snapshots._held.connection is parents
+    cursor = parents.cursor()
+    cursor.execute("SELECT 1")
+    assert cursor.fetchone()[0] == 1

@@ -8,6 +8,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import func, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from . import accounts, payload, posts, slugs, snapshots
@@ -45,10 +46,11 @@ def find(alias: Any) -> Collection:
     return collection
 
 
-def readable(alias: Any, reader: Reader) -> BlogSnapshot:
-    """A blog to show (not to change): a read-only snapshot, as cheap as a read can be."""
+def readable(alias: Any, reader: Reader, engine: Engine | None = None) -> BlogSnapshot:
+    """A blog to show (not to change): a read-only snapshot, as cheap as a read can be.
+    (`engine` is given by callers without an app context.)"""
     shaped = isinstance(alias, str) and _ALIAS_SHAPE.fullmatch(alias)
-    collection = snapshots.blog(alias) if shaped else None
+    collection = snapshots.blog(alias, engine) if shaped else None
     if collection is None:
         raise ServiceError(404, NOT_FOUND)
     check_collection(collection, reader)

@@ -10,20 +10,38 @@ calling the same service functions with the anonymous reader. Routing is Flask's
 map, so a path reaches the same endpoint either way. Anything else — another route, a
 visitor with a session, a page not yet rendered, any refusal or error — goes on to the app
 unchanged, so every rule and every error answer lives in one place.
+
+It runs without an app context (pushing and tearing one down would be a fifth of a raw
+read): what the service functions would look up through `current_app` (the engine, the
+view counter, the page cache, the JSON provider) is handed to them, bound on first use.
 """
 
 from werkzeug.exceptions import HTTPException
 
 from . import collections, posts
 from .api.envelope import JSON, ok_text
+from .db import db
 from .representations import post_json
 from .security_headers import HEADERS
+from .views import ViewCounter
 from .visibility import ANONYMOUS
 from .web import pagecache
+from .web.pagecache import PageCache
 from .web.reading import RAW_TYPES
 
 HTML = "text/html; charset=utf-8"
 REMEMBERED_ROUTES = 4096
+
+
+class _Bound:
+    """The app's parts the front uses, fetched once."""
+
+    def __init__(self, app):
+        with app.app_context():
+            self.engine = db.engine
+        self.views: ViewCounter = app.extensions["writeas.views"]
+        self.pages: PageCache = app.extensions["writeas.pages"]
+        self.json = app.json
 
 
 class HotReads:
@@ -31,6 +49,7 @@ class HotReads:
         self._app = app
         self._next = wsgi_app
         self._adapter = None
+        self._bound: _Bound | None = None
         self._matched: dict[str, tuple[str, dict] | None] = {}
         self._routes = {
             "reading.post_page": self._post,
@@ -66,11 +85,12 @@ class HotReads:
         handler = self._routes.get(endpoint)
         if handler is None or not self._anonymous(environ, api=endpoint.startswith("api.")):
             return None
-        with self._app.app_context():
-            try:
-                return handler(environ, **args)
-            except Exception:  # a refusal or a failure: the app gives it its proper answer
-                return None
+        if self._bound is None:
+            self._bound = _Bound(self._app)
+        try:
+            return handler(self._bound, environ, **args)
+        except Exception:  # a refusal or a failure: the app gives it its proper answer
+            return None
 
     def _route(self, path: str) -> tuple[str, dict] | None:
         """(endpoint, arguments) for a GET of the path. Matching a path against the URL map
@@ -100,34 +120,34 @@ class HotReads:
         return not environ.get("HTTP_COOKIE")
 
     @staticmethod
-    def _post(environ, post_id: str) -> tuple[str, str] | None:
+    def _post(bound: _Bound, environ, post_id: str) -> tuple[str, str] | None:
         post_id, _, extension = post_id.partition(".")
         if extension and extension not in RAW_TYPES:
             return None
-        post = posts.readable(post_id, ANONYMOUS)
+        post = posts.readable(post_id, ANONYMOUS, bound.engine)
         if extension:
             return RAW_TYPES[extension], post.body
         if post.collection is not None:
             return None
-        html = pagecache.cache().get(pagecache.post_page_key(_script_root(environ), post))
+        html = bound.pages.get(pagecache.post_page_key(_script_root(environ), post))
         if html is None:
             return None
-        posts.record_view(post, ANONYMOUS)
+        posts.record_view(post, ANONYMOUS, bound.views)
         return HTML, html
 
     @staticmethod
-    def _api_post(_environ, post_id: str) -> tuple[str, str] | None:
-        post = posts.readable(post_id, ANONYMOUS)
+    def _api_post(bound: _Bound, _environ, post_id: str) -> tuple[str, str] | None:
+        post = posts.readable(post_id, ANONYMOUS, bound.engine)
         if post.collection is not None:
             return None  # it carries its blog's absolute URL, which is the request's host
-        posts.record_view(post, ANONYMOUS)
-        return JSON, ok_text(post_json(post, views=posts.views(post)))
+        posts.record_view(post, ANONYMOUS, bound.views)
+        data = post_json(post, views=posts.views(post, bound.views))
+        return JSON, ok_text(data, json=bound.json)
 
     @staticmethod
-    def _blog_home(environ, alias: str) -> tuple[str, str] | None:
-        collection = collections.readable(alias, ANONYMOUS)
-        key = pagecache.blog_page_key(_script_root(environ), collection, 1)
-        html = pagecache.cache().get(key)
+    def _blog_home(bound: _Bound, environ, alias: str) -> tuple[str, str] | None:
+        collection = collections.readable(alias, ANONYMOUS, bound.engine)
+        html = bound.pages.get(pagecache.blog_page_key(_script_root(environ), collection, 1))
         return (HTML, html) if html is not None else None
 
 

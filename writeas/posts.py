@@ -10,6 +10,7 @@ from typing import Any
 
 from flask import current_app
 from sqlalchemy import insert, inspect, select
+from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
 from . import appearance, content_versions, payload, slugs, snapshots, tokens
@@ -20,6 +21,7 @@ from .extract import extract_excerpt, extract_hashtags, extract_title
 from .models import Collection, Post, PostTag, User
 from .rendering import render_post
 from .snapshots import PostSnapshot
+from .views import ViewCounter
 from .visibility import Reader, check_post
 
 TITLE_MAX = 1000
@@ -196,11 +198,12 @@ def is_owner(post: Post | PostSnapshot, user: User | None) -> bool:
     return user is not None and post.owner_id == user.id
 
 
-def readable(post_id: str, reader: Reader) -> PostSnapshot:
+def readable(post_id: str, reader: Reader, engine: Engine | None = None) -> PostSnapshot:
     """A post the reader may read: 404 when it doesn't exist or is hidden from them (403
     for a protected blog they haven't unlocked), 410 when its author unpublished it. A
-    read-only snapshot: reading is the hot path, and nothing here writes."""
-    post = snapshots.post(post_id) if _ID_SHAPE.fullmatch(post_id) else None
+    read-only snapshot: reading is the hot path, and nothing here writes. (`engine` is
+    given by callers without an app context.)"""
+    post = snapshots.post(post_id, engine) if _ID_SHAPE.fullmatch(post_id) else None
     return check_readable(post, reader)
 
 
@@ -324,15 +327,18 @@ def owned_by(
     return list(db.session.scalars(query.order_by(Post.created.desc(), Post.id)))
 
 
-def counter():
+def counter() -> ViewCounter:
     return current_app.extensions["writeas.views"]
 
 
-def record_view(post: Post | PostSnapshot, reader: Reader) -> None:
-    """Authors reading their own posts don't inflate their numbers."""
+def record_view(
+    post: Post | PostSnapshot, reader: Reader, views: ViewCounter | None = None
+) -> None:
+    """Authors reading their own posts don't inflate their numbers. (`views` is given by
+    callers without an app context.)"""
     if not is_owner(post, reader.user):
-        counter().record(post.id)
+        (views or counter()).record(post.id)
 
 
-def views(post: Post | PostSnapshot) -> int:
-    return post.views + counter().pending(post.id)
+def views(post: Post | PostSnapshot, counted: ViewCounter | None = None) -> int:
+    return post.views + (counted or counter()).pending(post.id)

@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from sqlalchemy import bindparam, select
+from sqlalchemy.engine import Engine
 
 from .db import db
 from .models import Collection, Post
@@ -76,13 +77,14 @@ class _Prepared:
                 column.type.dialect_impl(dialect).result_processor(dialect, None)
                 for column in self._statement.selected_columns
             ]
+            converting = [(i, convert) for i, convert in enumerate(processors) if convert]
             order = compiled.positiontup if compiled.positional else None
-            prepared = self._compiled[engine] = (str(compiled), order, processors)
+            prepared = self._compiled[engine] = (str(compiled), order, converting)
         return prepared
 
-    def first(self, **params) -> tuple | None:
-        engine = db.engine
-        sql, order, processors = self._for(engine)
+    def first(self, engine: Engine | None = None, **params) -> list | None:
+        engine = engine or db.engine
+        sql, order, converting = self._for(engine)
         arguments = [params[name] for name in order] if order else params
         try:
             row = _run(engine, sql, arguments)
@@ -91,10 +93,11 @@ class _Prepared:
             row = _run(engine, sql, arguments)
         if row is None:
             return None
-        return tuple(
-            value if convert is None or value is None else convert(value)
-            for convert, value in zip(processors, row, strict=True)
-        )
+        values = list(row)
+        for index, convert in converting:
+            if values[index] is not None:
+                values[index] = convert(values[index])
+        return values
 
 
 class _Held(threading.local):
@@ -102,24 +105,24 @@ class _Held(threading.local):
 
     A pool checkout and its rollback on return cost as much as the one-row read itself.
     Autocommit means a held connection never holds a transaction (nor locks, nor an old
-    snapshot) between reads. It is dropped on any driver error and after a fork.
+    snapshot) between reads. It is dropped on any driver error.
     """
 
     engine = None
-    pid = 0
-    connection = None
+    connection = None  # the driver's own connection
 
 
 _held = _Held()
+_inherited: list = []
 
 
 def _run(engine, sql: str, arguments) -> tuple | None:
-    if _held.engine is not engine or _held.pid != os.getpid():
+    if _held.engine is not engine:
         _discard()
         pooled = engine.raw_connection()
         pooled.detach()
         engine.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
-        _held.engine, _held.pid, _held.connection = engine, os.getpid(), pooled
+        _held.engine, _held.connection = engine, pooled.dbapi_connection
     try:
         cursor = _held.connection.cursor()
         cursor.execute(sql, arguments)
@@ -133,9 +136,20 @@ def _run(engine, sql: str, arguments) -> tuple | None:
 
 def _discard() -> None:
     connection, _held.connection, _held.engine = _held.connection, None, None
-    if connection is not None and _held.pid == os.getpid():
+    if connection is not None:
         with contextlib.suppress(Exception):  # already broken; it is being thrown away
             connection.close()
+
+
+def _after_fork() -> None:
+    """A forked child must not use its parent's connection, nor close it (closing would
+    end the parent's session too): it is kept, unused, for the child's lifetime."""
+    if _held.connection is not None:
+        _inherited.append(_held.connection)
+    _held.engine = _held.connection = None
+
+
+os.register_at_fork(after_in_child=_after_fork)
 
 
 _BLOG_COLUMNS = [getattr(Collection, name) for name in BlogSnapshot.__slots__]
@@ -161,8 +175,9 @@ def _post(row) -> PostSnapshot:
     return PostSnapshot(*row[:_POST_FIELDS], blog)
 
 
-def post(post_id: str) -> PostSnapshot | None:
-    row = _POST_BY_ID.first(key=post_id)
+def post(post_id: str, engine: Engine | None = None) -> PostSnapshot | None:
+    """`engine` is given by callers without an app context."""
+    row = _POST_BY_ID.first(engine, key=post_id)
     return _post(row) if row is not None else None
 
 
@@ -171,8 +186,8 @@ def post_by_slug(collection_id: int, slug: str) -> PostSnapshot | None:
     return _post(row) if row is not None else None
 
 
-def blog(alias: str) -> BlogSnapshot | None:
-    row = _BLOG_BY_ALIAS.first(key=alias)
+def blog(alias: str, engine: Engine | None = None) -> BlogSnapshot | None:
+    row = _BLOG_BY_ALIAS.first(engine, key=alias)
     return BlogSnapshot(*row) if row is not None else None
 
 

@@ -5,9 +5,11 @@ from flask import current_app
 JSON = "application/json"
 
 
-def ok_text(data, code: int = 200) -> str:
-    """The envelope as the body says it: compact, as `jsonify` writes the error half."""
-    return current_app.json.dumps({"code": code, "data": data}, separators=(",", ":")) + "\n"
+def ok_text(data, code: int = 200, json=None) -> str:
+    """The envelope as the body says it: compact, as `jsonify` writes the error half.
+    (`json`, the app's JSON provider, is given by callers without an app context.)"""
+    envelope = {"code": code, "data": data}
+    return (json or current_app.json).dumps(envelope, separators=(",", ":")) + "\n"
 
 
 def ok(data, code: int = 200):
