@@ -71,11 +71,25 @@ def run_wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple
         command[1:1] = ["-s", str(lua)]
     output = subprocess.run(pinned(1, command), capture_output=True, text=True, check=True).stdout
     rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p99 = re.search(r"99%\s+(\S+)", output).group(1)
+    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)
     errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
     if errors:
         raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
     return rps, p99
+
+
+def serve(app: str, env: dict) -> tuple[subprocess.Popen, str]:
+    """One gunicorn sync worker on CPU 0 serving `app`; its base URL once it answers."""
+    port = free_port()
+    command = ["-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
+    server = subprocess.Popen(pinned(0, [str(BIN / "gunicorn"), *command]), cwd=ROOT, env=env)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        wait_for(base + "/")
+    except BaseException:
+        server.kill()
+        raise
+    return server, base
 
 
 def grow(env: dict, total: int) -> None:
@@ -122,27 +136,24 @@ def main() -> None:
             check=True,
             capture_output=True,
         )
-        port = free_port()
-        base = f"http://127.0.0.1:{port}"
-        server = subprocess.Popen(
-            pinned(
-                0,
-                [
-                    str(BIN / "gunicorn"),
-                    "-w",
-                    "1",
-                    "-b",
-                    f"127.0.0.1:{port}",
-                    "--log-level",
-                    "warning",
-                    "wsgi:app",
-                ],
-            ),
-            cwd=ROOT,
-            env=env,
-        )
+        print(f"{'scenario':40} {'req/s':>10} {'p99':>10} {'range':>14}")
+
+        def measure(name: str, url: str, script: Path | None = None) -> None:
+            runs = sorted(
+                run_wrk(url, args.seconds, args.connections, script) for _ in range(args.runs)
+            )
+            rps, p99 = runs[len(runs) // 2]
+            spread = f"{runs[0][0]:.0f}-{runs[-1][0]:.0f}"
+            print(f"{name:40} {rps:>10.0f} {p99:>10} {spread:>14}", flush=True)
+
+        floor, base = serve("bench.floor:app", env)
         try:
-            wait_for(base + "/")
+            measure("(gunicorn alone: an empty WSGI app)", base + "/")
+        finally:
+            floor.terminate()
+            floor.wait(timeout=10)
+        server, base = serve("wsgi:app", env)
+        try:
             code = "\n".join(
                 f"def function_{i}(x):\n    return x * {i}  # line {i}" for i in range(100)
             )
@@ -166,16 +177,6 @@ def main() -> None:
                 ("blog homepage, 50 posts", f"{base}/bench/", None),
                 ("API POST /api/posts", f"{base}/api/posts", lua),
             ]
-            print(f"{'scenario':40} {'req/s':>10} {'p99':>10} {'range':>14}")
-
-            def measure(name: str, url: str, script: Path | None) -> None:
-                runs = sorted(
-                    run_wrk(url, args.seconds, args.connections, script) for _ in range(args.runs)
-                )
-                rps, p99 = runs[len(runs) // 2]
-                spread = f"{runs[0][0]:.0f}-{runs[-1][0]:.0f}"
-                print(f"{name:40} {rps:>10.0f} {p99:>10} {spread:>14}", flush=True)
-
             for name, url, script in scenarios:
                 measure(name, url, script)
             for total in [int(n) for n in args.scale.split(",") if n]:

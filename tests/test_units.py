@@ -2,11 +2,12 @@
 readers, and the Markdown sanitiser."""
 
 import re
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 
 import pytest
 
 from writeas import appearance, payload, tokens
+from writeas.clock import rfc3339
 from writeas.errors import ServiceError
 from writeas.extract import extract_hashtags, extract_title
 from writeas.rendering import render_markdown
@@ -33,6 +34,14 @@ def test_random_bytes_map_to_symbols_without_bias():
     assert tokens.symbols_from(digits, bytes([250, 251, 255, 7])) == "7"
     alphabet = "abcd"  # a divisor of 256: no byte is dropped
     assert tokens.symbols_from(alphabet, bytes(range(256))) == alphabet * 64
+
+
+def test_timestamps_are_rfc3339_in_whole_utc_seconds():
+    assert rfc3339(datetime(2024, 2, 29, 23, 59, 58, 999999)) == "2024-02-29T23:59:58Z"
+    assert rfc3339(datetime(999, 1, 2, 3, 4, 5)) == "0999-01-02T03:04:05Z"
+    plus_two = timezone(timedelta(hours=2))
+    assert rfc3339(datetime(2024, 1, 1, 1, 0, tzinfo=plus_two)) == "2023-12-31T23:00:00Z"
+    assert rfc3339(None) is None
 
 
 def test_access_tokens_are_uuids():

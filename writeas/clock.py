@@ -9,8 +9,11 @@ def utcnow() -> datetime:
 
 
 def rfc3339(moment: datetime | None) -> str | None:
+    """Whole seconds, always a four-digit year (`strftime("%Y")` drops the zeros of years
+    before 1000), and a fifth of strftime's cost, which every post in every listing pays
+    twice."""
     if moment is None:
         return None
     if moment.tzinfo is not None:
         moment = moment.astimezone(UTC).replace(tzinfo=None)
-    return moment.strftime("%Y-%m-%dT%H:%M:%SZ")
+    return moment.isoformat(timespec="seconds") + "Z"
