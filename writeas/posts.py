@@ -332,13 +332,13 @@ def counter() -> ViewCounter:
 
 
 def record_view(
-    post: Post | PostSnapshot, reader: Reader, views: ViewCounter | None = None
+    post: Post | PostSnapshot, reader: Reader, tally: ViewCounter | None = None
 ) -> None:
-    """Authors reading their own posts don't inflate their numbers. (`views` is given by
+    """Authors reading their own posts don't inflate their numbers. (`tally` is given by
     callers without an app context.)"""
     if not is_owner(post, reader.user):
-        (views or counter()).record(post.id)
+        (tally or counter()).record(post.id)
 
 
-def views(post: Post | PostSnapshot, counted: ViewCounter | None = None) -> int:
-    return post.views + (counted or counter()).pending(post.id)
+def views(post: Post | PostSnapshot, tally: ViewCounter | None = None) -> int:
+    return post.views + (tally or counter()).pending(post.id)
