@@ -14,7 +14,6 @@ import json
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
@@ -22,20 +21,13 @@ import time
 import urllib.request
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from serving import BIN, ROOT, free_port, migrate
 
 POST_LUA = """
 wrk.method = "POST"
 wrk.headers["Content-Type"] = "application/json"
 wrk.body = '{"body": "A benchmark post with a #hashtag and **bold** text.", "title": "Bench"}'
 """
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def pinned(cpu: int, command: list[str]) -> list[str]:
@@ -129,13 +121,7 @@ def main() -> None:
 
     with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
         env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
-        subprocess.run(
-            [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-            cwd=ROOT,
-            env=env,
-            check=True,
-            capture_output=True,
-        )
+        migrate(env)
         print(f"{'scenario':40} {'req/s':>10} {'p99':>10} {'range':>14}")
 
         def measure(name: str, url: str, script: Path | None = None) -> None:

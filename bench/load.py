@@ -27,8 +27,8 @@ import time
 from dataclasses import dataclass, field
 from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from serving import BIN, ROOT, free_port, migrate
+
 WORDS = "lorem ipsum dolor sit amet ünïcode 日本語 émoji 🎉 #tag code `x` **bold**".split()
 
 
@@ -49,12 +49,6 @@ class Ledger:
         with self.lock:
             self.requests += 1
             self.statuses[status] = self.statuses.get(status, 0) + 1
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class Client:
@@ -182,13 +176,7 @@ def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
 
 
 def run(seconds: float, threads: int, workers: int, kill_every: float, env: dict) -> int:
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-    )
+    migrate(env)
     server, port = start_server(env, workers)
     ledger = Ledger()
     deadline = time.monotonic() + seconds

@@ -3,11 +3,10 @@ gunicorn, the huey consumer, `flask crossposts sweep` and migrations."""
 
 import os
 import subprocess
-import sys
-from pathlib import Path
 
-ROOT = Path(__file__).resolve().parent.parent
-BIN = Path(sys.executable).parent
+from serving import BIN, ROOT, flask, migrate
+
+__all__ = ["environment", "migrate", "start_consumer", "sweep"]
 
 
 def environment(database_url: str, **settings: str) -> dict:
@@ -16,17 +15,6 @@ def environment(database_url: str, **settings: str) -> dict:
     env = {key: value for key, value in os.environ.items() if key != "HUEY_IMMEDIATE"}
     env.update(DATABASE_URL=database_url, ALLOW_PRIVATE_NETWORK_TARGETS="true", **settings)
     return env
-
-
-def migrate(env: dict) -> None:
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "db", "upgrade"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=120,
-    )
 
 
 def start_consumer(env: dict, workers: int = 2) -> subprocess.Popen:
@@ -40,11 +28,4 @@ def start_consumer(env: dict, workers: int = 2) -> subprocess.Popen:
 
 
 def sweep(env: dict) -> None:
-    subprocess.run(
-        [str(BIN / "flask"), "--app", "app", "crossposts", "sweep"],
-        cwd=ROOT,
-        env=env,
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+    flask(env, "crossposts", "sweep", timeout=60)

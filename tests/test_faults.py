@@ -6,16 +6,13 @@ crossposts sweep`, on the test's database, against the local Mastodon server."""
 
 import json
 import signal
-import sys
 import threading
 import time
 
+import load
 import pytest
 from platform_servers import mastodon, running
-from processes import ROOT, environment, migrate, start_consumer, sweep
-
-sys.path.insert(0, str(ROOT / "bench"))
-import load  # noqa: E402
+from processes import environment, migrate, start_consumer, sweep
 
 
 @pytest.fixture

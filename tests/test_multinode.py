@@ -8,18 +8,16 @@ import base64
 import json
 import os
 import secrets
-import sys
 import time
 from pathlib import Path
 
+import load
 import pytest
 from conftest import POSTGRES_URL
 from platform_servers import mastodon, running
-from processes import ROOT, environment, migrate, start_consumer
+from processes import environment, migrate, start_consumer
 
 REDIS_URL = os.environ.get("TEST_REDIS_URL", "")
-sys.path.insert(0, str(ROOT / "bench"))
-import load  # noqa: E402
 
 pytestmark = pytest.mark.skipif(
     not (POSTGRES_URL and REDIS_URL), reason="needs PostgreSQL and Redis (make test-postgres)"

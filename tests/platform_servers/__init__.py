@@ -11,6 +11,8 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
+from writeas.crosspost.platforms.base import Content
+
 
 @contextmanager
 def running(app):
@@ -31,3 +33,16 @@ def closed_port_url() -> str:
         sock.bind(("127.0.0.1", 0))
         port = sock.getsockname()[1]
     return f"http://127.0.0.1:{port}"
+
+
+def sample_article(**overrides) -> Content:
+    """The long-form post the article platforms' tests send (Medium, Tumblr)."""
+    fields = {
+        "text": "",
+        "title": "Seed saving",
+        "markdown": "Keep the best pods.\n\nDry them **well**.",
+        "canonical_url": "https://write.example/alice/seed-saving",
+        "tags": ["gardening", "seeds"],
+        "idempotency_key": "k1",
+    }
+    return Content(**{**fields, **overrides})

@@ -14,7 +14,9 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from writeas.crosspost.platforms.base import Account, Content
+from writeas.crosspost.platforms.base import Account
+
+from . import sample_article
 
 IMAGE_TYPES = {"image/jpeg", "image/png", "image/gif", "image/tiff"}
 PUBLISH_STATUSES = {"public", "draft", "unlisted"}
@@ -142,13 +144,4 @@ def account():
     return Account("alice", USER_ID, dict(CREDENTIALS))
 
 
-def article(**overrides):
-    fields = {
-        "text": "",
-        "title": "Seed saving",
-        "markdown": "Keep the best pods.\n\nDry them **well**.",
-        "canonical_url": "https://write.example/alice/seed-saving",
-        "tags": ["gardening", "seeds"],
-        "idempotency_key": "k1",
-    }
-    return Content(**{**fields, **overrides})
+article = sample_article

@@ -13,7 +13,9 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from writeas.crosspost.platforms.base import Account, Content
+from writeas.crosspost.platforms.base import Account
+
+from . import sample_article
 
 MAX_ALT_TEXT = 4096
 
@@ -222,12 +224,5 @@ def account(credentials=None):
 
 
 def article(**overrides):
-    fields = {
-        "text": "",
-        "title": "Seed saving",
-        "markdown": "Keep the best pods.\n\nDry them **well** before storing.",
-        "canonical_url": "https://write.example/alice/seed-saving",
-        "tags": ["gardening", "seeds"],
-        "idempotency_key": "k1",
-    }
-    return Content(**{**fields, **overrides})
+    markdown = "Keep the best pods.\n\nDry them **well** before storing."
+    return sample_article(**{"markdown": markdown, **overrides})
