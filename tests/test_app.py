@@ -91,3 +91,54 @@ def test_post_page_title_prefers_the_given_title(api, client):
     post = api.publish(body="# Body heading\n\ntext", title="Given <Title>")
     page = client.get(f"/{post['id']}").get_data(as_text=True)
     assert "<title>Given &lt;Title&gt; — " in page
+
+
+def test_upgrading_keeps_every_row_and_its_links(make_app):
+    """Migration 0005 rebuilds users, blogs and channels (for AUTOINCREMENT on SQLite):
+    posts keep their blog and owner, every blog gets its own uid, and ids stay put."""
+    app = make_app(schema=False)
+    with app.app_context():
+        upgrade(revision="0004")
+        with db.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO users (id, username, password_hash, created) "
+                    "VALUES (7, 'old', 'x', '2026-01-01 00:00:00')"
+                )
+            )
+            for blog_id, alias in ((3, "one"), (9, "two")):
+                connection.execute(
+                    text(
+                        "INSERT INTO collections (id, alias, title, description, style_sheet,"
+                        " visibility, owner_id, created, content_version) VALUES "
+                        "(:id, :alias, 'T', '', '', 'public', 7, '2026-01-01 00:00:00', 0)"
+                    ),
+                    {"id": blog_id, "alias": alias},
+                )
+            connection.execute(
+                text(
+                    "INSERT INTO posts (id, owner_id, collection_id, slug, modify_token_hash,"
+                    " appearance, language, rtl, title, body, display_title, tags, body_html,"
+                    " excerpt, views, created, updated, content_version) VALUES ('p1', 7, 9,"
+                    " 's', 'h', 'norm', '', false, '', 'b', '', '[]', '', '', 0,"
+                    " '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0)"
+                )
+            )
+        upgrade()
+        with db.engine.connect() as connection:
+            post = connection.execute(text("SELECT owner_id, collection_id FROM posts")).one()
+            assert tuple(post) == (7, 9)
+            uids = connection.execute(text("SELECT id, uid FROM collections ORDER BY id")).all()
+            assert [row.id for row in uids] == [3, 9]
+            assert len({row.uid for row in uids}) == 2 and all(len(r.uid) == 32 for r in uids)
+            generation = connection.execute(text("SELECT session_generation FROM users")).one()
+            assert generation[0] == 0
+            if connection.dialect.name == "sqlite":
+                assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
+                for table in ("users", "collections", "channels"):
+                    sql = connection.execute(
+                        text("SELECT sql FROM sqlite_master WHERE name = :t"), {"t": table}
+                    ).scalar()
+                    assert "AUTOINCREMENT" in sql, table
+            context = MigrationContext.configure(connection, opts={"compare_type": True})
+            assert compare_metadata(context, db.metadata) == []

@@ -264,7 +264,9 @@ def test_collect_moves_owned_and_anonymous_posts(api, alice, bob):
     )
     assert response.status_code == 200
     results = response.json["data"]
-    assert [r["code"] for r in results] == [200, 200, 403, 200, 404, 400]
+    # Another user's post is answered as an unknown id is: nothing tells it exists.
+    assert [r["code"] for r in results] == [200, 200, 404, 200, 404, 400]
+    assert results[2]["error_msg"] == results[4]["error_msg"] == "Post not found."
     assert results[0]["post"]["slug"] == "moved"
     assert results[0]["post"]["collection"]["alias"] == "alice"
     assert results[1]["post"]["slug"] == "anonymous-post"

@@ -606,3 +606,146 @@ def test_a_paused_or_busy_account_holds_every_delivery_to_it(api, alice, channel
         db.session.commit()
     time_passes(app, sibling["id"])
     assert delivery_row(app, sibling["id"]).status == "published"
+
+
+# --- the security review's crossposting and media findings -------------------------------
+
+
+def test_a_scheduled_crosspost_of_a_post_unpublished_meanwhile_is_never_sent(
+    api, alice, channel, fake, app
+):
+    state, _ = fake
+    post = api.publish(alice, body="Soon to be taken back")
+    later = iso(datetime.now(UTC) + timedelta(hours=1))
+    batch = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}], "scheduled_at": later},
+    ).json["data"]
+    taken_back = api.call("POST", f"/api/posts/{post['id']}", token=alice, json={"body": ""})
+    assert taken_back.status_code == 410
+    time_passes(app, batch["results"][0]["id"])
+    row = delivery_row(app, batch["results"][0]["id"])
+    assert row.status == "failed" and "unpublished" in row.error
+    assert state.statuses == []
+
+
+@pytest.mark.parametrize(("visibility", "word"), [("private", "private"), ("password", "password")])
+def test_a_scheduled_crosspost_of_a_blog_closed_meanwhile_is_never_sent(
+    api, alice, channel, fake, app, visibility, word
+):
+    state, _ = fake
+    post = api.call(
+        "POST", "/api/collections/alice/posts", token=alice, json={"body": "Blog words"}
+    ).json["data"]
+    later = iso(datetime.now(UTC) + timedelta(hours=1))
+    batch = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}], "scheduled_at": later},
+    ).json["data"]
+    settings = {"visibility": visibility, "password": "a blog password"}
+    assert api.call("POST", "/api/collections/alice", token=alice, json=settings).status_code == 200
+    time_passes(app, batch["results"][0]["id"])
+    row = delivery_row(app, batch["results"][0]["id"])
+    assert row.status == "failed" and word in row.error
+    assert state.statuses == []
+    refused = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}]},
+    )
+    assert refused.status_code == 400 and word in refused.json["error_msg"]
+
+
+@pytest.mark.parametrize(
+    "base_url",
+    ["https://0177.0.0.1:48900", "https://127.0.0.1:99999", "https://[::1:48900", "https://a b/"],
+)
+def test_base_urls_the_http_client_cant_parse_are_400(api, alice, base_url):
+    response = api.call(
+        "POST",
+        "/api/me/channels",
+        token=alice,
+        json={
+            "platform": "mastodon",
+            "handle": "a",
+            "base_url": base_url,
+            "credentials": {"access_token": "x"},
+        },
+    )
+    assert response.status_code == 400 and "base_url" in response.json["error_msg"]
+
+
+def test_refused_addresses_are_not_disclosed(make_app):
+    from conftest import Api
+
+    api = Api(make_app(ALLOW_PRIVATE_NETWORK_TARGETS=False).test_client())
+    token = api.signup("guarded")
+    response = api.call(
+        "POST",
+        "/api/me/channels",
+        token=token,
+        json={
+            "platform": "mastodon",
+            "handle": "alice",
+            "base_url": "https://localhost:9",
+            "credentials": {"access_token": "x"},
+        },
+    )
+    assert response.status_code == 502
+    assert "127.0.0.1" not in response.json["error_msg"] and "::1" not in response.json["error_msg"]
+    assert "not a public internet address" in response.json["error_msg"]
+
+
+def test_images_over_25_megapixels_are_refused_before_decoding(api, alice):
+    out = io.BytesIO()
+    Image.new("1", (7000, 7000)).save(out, "PNG")  # a few kilobytes, 49 megapixels
+    response = api.call(
+        "POST",
+        "/api/media",
+        token=alice,
+        data={"file": (io.BytesIO(out.getvalue()), "bomb.png")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 400 and "25 megapixels" in response.json["error_msg"]
+
+
+def test_uploads_are_limited_per_account(make_app):
+    from conftest import Api
+
+    api = Api(make_app(MEDIA_UPLOAD_RATE_LIMIT="2 per hour").test_client())
+    alice, bob = api.signup("alice"), api.signup("bob")
+
+    def upload(token):
+        return api.call(
+            "POST",
+            "/api/media",
+            token=token,
+            data={"file": (io.BytesIO(png()), "x.png")},
+            content_type="multipart/form-data",
+        )
+
+    assert [upload(alice).status_code for _ in range(2)] == [201, 201]
+    refused = upload(alice)
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    assert upload(bob).status_code == 201
+
+
+def test_a_target_text_far_over_any_limit_is_refused_before_it_is_measured(
+    api, alice, channel
+):
+    post = api.publish(alice, body="Short")
+    response = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"], "text": "é" * 20_000}]},
+    )
+    assert response.status_code == 400
+    assert response.json["error_msg"] == (
+        "Text for mastodon is over 10000 characters; mastodon allows 500."
+    )

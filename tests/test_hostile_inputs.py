@@ -10,6 +10,10 @@ types can run script in someone else's browser, and that no input makes the serv
    huge numbers and nesting bombs, non-object bodies.
 4. Path tricks: traversal, NUL, look-alike letters, SQL metacharacters in ids and aliases.
 5. SQL metacharacters and XSS in account and blog names.
+6. Pathological bodies: long runs of whitespace, `<`, `[` and line breaks, and their
+   cousins, in prose, code and monospace posts, published, updated and shown, each within
+   a generous time bound (the fixed code takes well under a second for 100,000
+   characters; the quadratic patterns the security review found took minutes).
 
 `hostile/xss.txt` holds one vector per line; the two characters `\\n` inside a line stand
 for a line break (so fenced code and reference links fit on one line).
@@ -17,6 +21,7 @@ for a line break (so fenced code and reference links fit on one line).
 
 import json
 import re
+import time
 import xml.etree.ElementTree as ET
 from html.parser import HTMLParser
 from pathlib import Path
@@ -1083,3 +1088,44 @@ def test_hostile_collection_aliases(api, client, owner):
         assert re.fullmatch(r"[a-z0-9](?:[a-z0-9-]*[a-z0-9])?", response.json["data"]["alias"])
         assert response.json["data"]["title"] == name.strip()
     assert_inert_html(client.get("/me/"))
+
+
+# --- 6. Pathological bodies ----------------------------------------------------------------
+
+SIZE = 100_000
+PATHOLOGICAL = {
+    "spaces": "x" + " " * SIZE + "x",
+    "tabs": "x" + "\t" * SIZE + "x",
+    "no-break spaces": "x" + "\u00a0" * SIZE + "x",
+    "line breaks": "x" + "\n" * SIZE + "x",
+    "carriage returns": "x" + "\r" * SIZE + "x",
+    "blank lines of spaces": "x" + " \n" * (SIZE // 2) + "x",
+    "angle brackets": "x" + "<" * SIZE,
+    "square brackets": "x" + "[" * SIZE,
+    "image openers": "x" + "![" * (SIZE // 2),
+    "unclosed links": "[a](" * (SIZE // 4),
+    "backticks": "`" * SIZE,
+    "emphasis": "*a* " * (SIZE // 4),
+    "list items": "-\n" * (SIZE // 2),
+    "headings with trailing spaces": "# a" + " " * SIZE + "b",
+    "code cues over blank lines": "def f(x):\n" + "\n" * SIZE + "    return x\n",
+}
+GENEROUS_SECONDS = 10
+
+
+@pytest.mark.parametrize("font", ["norm", "code", "mono"])
+@pytest.mark.parametrize("name", PATHOLOGICAL)
+def test_pathological_bodies_publish_update_and_show_in_linear_time(client, name, font):
+    body = PATHOLOGICAL[name]
+    started = time.perf_counter()
+    created = client.post("/api/posts", json={"body": body, "font": font})
+    assert created.status_code == 201, created.json
+    post = created.json["data"]
+    updated = client.post(
+        f"/api/posts/{post['id']}", json={"body": body + "!", "token": post["token"]}
+    )
+    shown = client.get(f"/{post['id']}")
+    elapsed = time.perf_counter() - started
+    assert updated.status_code == 200 and shown.status_code == 200
+    assert client.get(f"/{post['id']}.txt").data == (body + "!").encode()
+    assert elapsed < GENEROUS_SECONDS, f"{name} in {font} took {elapsed:.1f} s"

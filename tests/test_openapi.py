@@ -198,12 +198,6 @@ def test_collections_conform(client, api, alice, document):
     ):
         assert_conforms(document, client.get(path), template, "GET")
         assert_conforms(document, client.get(path, headers=auth), template, "GET")
-    changed = client.post(f"/api/collections/{alias}", headers=auth,
-                          json={"visibility": "password", "password": "open sesame"})
-    assert_conforms(document, changed, "/api/collections/{alias}", "POST")
-    locked = client.get(f"/api/collections/{alias}")
-    assert locked.status_code == 403
-    assert_conforms(document, locked, "/api/collections/{alias}", "GET")
     crossposted = client.post(f"/api/posts/{post['id']}/crossposts", headers=auth,
                               json={"targets": [{"channel": 99}]})
     assert_conforms(document, crossposted, "/api/posts/{post_id}/crossposts", "POST")
@@ -216,6 +210,12 @@ def test_collections_conform(client, api, alice, document):
                               headers=auth)
     assert cancelled.status_code == 409
     assert_conforms(document, cancelled, "/api/crossposts/{crosspost_id}", "DELETE")
+    changed = client.post(f"/api/collections/{alias}", headers=auth,
+                          json={"visibility": "password", "password": "open sesame"})
+    assert_conforms(document, changed, "/api/collections/{alias}", "POST")
+    locked = client.get(f"/api/collections/{alias}")
+    assert locked.status_code == 403
+    assert_conforms(document, locked, "/api/collections/{alias}", "GET")
     deleted = client.delete(f"/api/collections/{alias}", headers=auth)
     assert_conforms(document, deleted, "/api/collections/{alias}", "DELETE")
 

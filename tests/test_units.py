@@ -261,10 +261,13 @@ def test_bad_timestamps(value):
 
 
 def test_huge_pastes_get_numbered_lines_without_colours():
-    from writeas.rendering import HIGHLIGHT_MAX, lexer_for, render_post
+    from writeas.rendering import HIGHLIGHT_MAX, lexer_class_named_by, lexer_for, render_post
 
     huge = "def f(x):\n    return x\n" * (HIGHLIGHT_MAX // 20)
-    assert lexer_for(huge).name == "Text only" and lexer_for(huge, "py").name == "Text only"
-    assert lexer_for("def f(x):\n    return x\n", "py").name == "Python"
+    assert lexer_for(huge).name == "Text only"
+    assert lexer_class_named_by("py", huge).name == "Text only"
+    assert lexer_class_named_by("py", "def f(x):\n    return x\n").name == "Python"
+    assert lexer_class_named_by("PYW", "x").name == "Python"
+    assert lexer_class_named_by("nosuchlanguage", "x") is None
     html = render_post(huge, "code")
     assert 'id="L1"' in html and '<span class="k">' not in html

@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from . import config, content_versions, errorhandling, payload
 from .api import api
+from .cache_headers import add_api_cache_headers
 from .cli import crosspost_cli, user_cli
 from .crosspost.platforms import load_all as load_platforms
 from .db import configure_sqlite, db
@@ -19,9 +20,10 @@ from .models import User
 from .ratelimits import limiter
 from .secretbox import SecretBox, load_keys
 from .security_headers import add_security_headers
+from .urls import is_api
 from .views import ViewCounter
 from .web import blueprints as web_blueprints
-from .web import templating
+from .web import templating, visitor
 from .web.cookies import SessionInterface
 from .web.pagecache import PageCache
 from .web.routing import AliasConverter
@@ -36,8 +38,10 @@ login_manager.login_message = "Log in to see that page."
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
+    """A session from before the account's last log-out is no session at all."""
     number = payload.whole_number(user_id)
-    return db.session.get(User, number) if number is not None else None
+    found = db.session.get(User, number) if number is not None else None
+    return found if found is not None and visitor.current_generation(found) else None
 
 
 def _refuse_nul() -> None:
@@ -55,7 +59,7 @@ def _check_csrf() -> None:
     holds for the JSON-only /auth/login."""
     if request.method not in current_app.config["WTF_CSRF_METHODS"]:
         return
-    if request.path == "/api" or request.path.startswith("/api/"):
+    if is_api(request.path):
         return
     if request.path == "/auth/login" and request.is_json:
         return
@@ -115,6 +119,7 @@ def create_app(overrides: dict | None = None) -> Flask:
         ),
     )
     app.after_request(add_security_headers)
+    app.after_request(add_api_cache_headers)
     app.cli.add_command(user_cli)
     app.cli.add_command(crosspost_cli)
     return app

@@ -21,6 +21,7 @@ from .snapshots import BlogSnapshot, PostSnapshot
 from .visibility import (
     LEGACY_VISIBILITY,
     NOT_FOUND,
+    POST_NOT_FOUND,
     VISIBILITIES,
     Reader,
     check_collection,
@@ -160,9 +161,12 @@ def update(alias: str, data: Any, user: User | None) -> Collection:
         collection.style_sheet = style_sheet
     if password:
         collection.password_hash = hash_password(password)
+        collection.lock_version += 1
     if visibility is not None:
         if visibility == "password" and not collection.password_hash:
             raise ServiceError(400, "Parameter `password` is required for a protected blog.")
+        if visibility != collection.visibility:
+            collection.lock_version += 1  # unlocks made under the old setting end
         collection.visibility = visibility
     db.session.commit()
     return collection
@@ -259,7 +263,7 @@ def _post_in(collection: Collection, item: Any) -> Post:
         raise ServiceError(400, "Each item must be an object with an `id`.")
     post = posts.find(payload.required_text(item, "id"))
     if post.collection_id != collection.id:
-        raise ServiceError(404, "Post not found in this blog.")
+        raise ServiceError(404, POST_NOT_FOUND)
     return post
 
 

@@ -71,6 +71,8 @@ def load(instance_path: str) -> dict:
         "MAX_COLLECTIONS_PER_USER": _int("MAX_COLLECTIONS_PER_USER", 20),
         "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 10),
         "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
+        "RENDER_RATE_LIMIT": os.environ.get("RENDER_RATE_LIMIT", "30 per minute"),
+        "MEDIA_UPLOAD_RATE_LIMIT": os.environ.get("MEDIA_UPLOAD_RATE_LIMIT", "60 per hour"),
         "ANON_WRITE_RATE_LIMIT": os.environ.get(
             "ANON_WRITE_RATE_LIMIT", "30 per minute;300 per hour"
         ),

@@ -21,11 +21,13 @@ from .db import db
 from .errors import ServiceError
 from .models import Channel, CrosspostBatch, Delivery, Post, User
 from .urls import site_url
-from .visibility import is_scheduled
+from .visibility import is_scheduled, not_shareable
 
 log = logging.getLogger(__name__)
 
 TARGETS_MAX = 25
+# Longer than any short-form platform's limit could hold, links counted short included.
+SHORT_TEXT_MAX = 10_000
 LIST_MAX = 100
 QUEUED, SCHEDULED, SENDING = "queued", "scheduled", "sending"
 PUBLISHED, FAILED, UNCONFIRMED, CANCELLED = "published", "failed", "unconfirmed", "cancelled"
@@ -55,10 +57,17 @@ def _channel_for(user: User, ref: Any) -> Channel | None:
 
 def _check_target(platform_name: str, text: str | None, media_files: list) -> None:
     platform = channels.platform_of(platform_name)
-    if text is not None:
-        spec = formatting.PLATFORMS[platform_name]
-        if spec.limit is not None and formatting.measure(text, platform_name) > spec.limit:
-            size = formatting.measure(text, platform_name)
+    spec = formatting.PLATFORMS[platform_name]
+    if text is not None and spec.limit is not None:
+        # Measuring costs microseconds a character (graphemes, X's weights): a text far
+        # beyond any short-form limit is refused before it is measured.
+        if len(text) > SHORT_TEXT_MAX:
+            raise ServiceError(
+                400, f"Text for {platform_name} is over {SHORT_TEXT_MAX} characters; "
+                f"{platform_name} allows {spec.limit}.",
+            )
+        size = formatting.measure(text, platform_name)
+        if size > spec.limit:
             raise ServiceError(
                 400, f"Text for {platform_name} is {size} characters; "
                 f"{platform_name} allows {spec.limit}.",
@@ -164,6 +173,9 @@ def request(post_id: str, data: Any, user: User | None) -> CrosspostBatch:
         raise ServiceError(403, "You can only crosspost your own posts.")
     if post.unpublished:
         raise ServiceError(410, posts.UNPUBLISHED)
+    closed = not_shareable(post)
+    if closed:
+        raise ServiceError(400, f"This post can't be crossposted: {closed}.")
     data = payload.require_mapping(data)
     scheduled_at = payload.timestamp(data, "scheduled_at")
     if scheduled_at is not None and scheduled_at <= utcnow():

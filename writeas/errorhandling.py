@@ -7,6 +7,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .errors import ServiceError
+from .urls import is_api
 
 log = logging.getLogger(__name__)
 
@@ -25,8 +26,7 @@ _MESSAGES = {
 
 
 def wants_json() -> bool:
-    path = request.path
-    return path == "/api" or path.startswith("/api/") or (path == "/auth/login" and request.is_json)
+    return is_api(request.path) or (request.path == "/auth/login" and request.is_json)
 
 
 def error_response(status: int, message: str):
@@ -55,8 +55,15 @@ def _unexpected(error: Exception):
     return error_response(500, _MESSAGES[500])
 
 
+def _from_service(error: ServiceError):
+    response = error_response(error.status, error.message)
+    if error.retry_after is not None:
+        response.headers["Retry-After"] = str(error.retry_after)
+    return response
+
+
 def register(app: Flask) -> None:
-    app.register_error_handler(ServiceError, lambda e: error_response(e.status, e.message))
+    app.register_error_handler(ServiceError, _from_service)
     app.register_error_handler(HTTPException, _from_http)
     app.register_error_handler(InternalServerError, _unexpected)
     app.register_error_handler(Exception, _unexpected)

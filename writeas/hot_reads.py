@@ -20,6 +20,7 @@ from werkzeug.exceptions import HTTPException
 
 from . import collections, posts
 from .api.envelope import JSON, ok_text
+from .cache_headers import API_VARY_HEADER
 from .db import db
 from .representations import post_json
 from .security_headers import HEADERS
@@ -65,12 +66,13 @@ class HotReads:
             return self._next(environ, start_response)
         content_type, text = answer
         body = text.encode()
+        vary = API_VARY_HEADER if content_type == JSON else "Cookie"
         start_response(
             "200 OK",
             [
                 ("Content-Type", content_type),
                 ("Content-Length", str(len(body))),
-                ("Vary", "Cookie"),
+                ("Vary", vary),
                 *HEADERS,
             ],
         )

@@ -1,4 +1,9 @@
-"""Tables. Secrets (passwords, access tokens, modify tokens) are stored only as hashes."""
+"""Tables. Secrets (passwords, access tokens, modify tokens) are stored only as hashes.
+
+Tables whose integer id goes into a session, a cache key or a URL (users, blogs, channels)
+never reuse one: SQLite hands a deleted row's id to the next row unless the table says
+AUTOINCREMENT, and a new blog must never inherit a deleted blog's cached pages or unlocks.
+"""
 
 from datetime import datetime
 
@@ -18,16 +23,25 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from .clock import utcnow
 from .db import db
+from .tokens import new_uid
+
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
 
 
 class User(db.Model):
     __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     username: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
     password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
     email: Mapped[str | None] = mapped_column(String(255))
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Every browser session carries the generation it was made in; logging out advances
+    # it, which ends every session of the account, copied cookies included.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
 
     collections: Mapped[list["Collection"]] = relationship(
         back_populates="owner", order_by="Collection.id"
@@ -57,8 +71,17 @@ class AccessToken(db.Model):
 
 class Collection(db.Model):
     __tablename__ = "collections"
+    __table_args__ = NEVER_REUSE_IDS
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique to this blog's life, even across a restored backup or a reused id: what
+    # cached pages, unlocks and password-attempt counts are keyed by.
+    uid: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_uid)
+    # Advanced whenever the password or the visibility changes: an unlock made before
+    # no longer matches (see `visibility.unlock_stamp`).
+    lock_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
     alias: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
     title: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
@@ -159,6 +182,7 @@ class Channel(db.Model):
     __tablename__ = "channels"
     __table_args__ = (
         UniqueConstraint("user_id", "platform", "handle", name="uq_channels_user_platform_handle"),
+        NEVER_REUSE_IDS,
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)

@@ -309,7 +309,7 @@ _STATUS_TEXT = {
     412: "Over MAX_COLLECTIONS_PER_USER.",
     413: "Request body too large.",
     422: "This Idempotency-Key was used with a different request.",
-    429: "Too many requests; see Retry-After.",
+    429: "Too many requests (or wrong blog passwords); see Retry-After.",
     502: "The other platform couldn't be reached or answered nonsense.",
 }
 
@@ -496,7 +496,7 @@ def _post_paths() -> dict[str, Schema]:
         },
         "/api/posts/{post_id}": {
             "get": _operation(
-                "retrievePost", "Retrieve a post.", _ok(_ref("Post")), [403, 404, 410],
+                "retrievePost", "Retrieve a post.", _ok(_ref("Post")), [403, 404, 410, 429],
                 tag="Posts", parameters=[_POST_ID, _COLLECTION_PASSWORD],
             ),
             "post": _operation(
@@ -594,7 +594,7 @@ def _collection_paths() -> dict[str, Schema]:
         },
         "/api/collections/{alias}": {
             "get": _operation(
-                "retrieveCollection", "Retrieve a blog.", _ok(_ref("Collection")), [403, 404],
+                "retrieveCollection", "Retrieve a blog.", _ok(_ref("Collection")), [403, 404, 429],
                 tag="Collections", parameters=[_ALIAS, _COLLECTION_PASSWORD],
             ),
             "post": _operation(
@@ -612,7 +612,7 @@ def _collection_paths() -> dict[str, Schema]:
         "/api/collections/{alias}/posts": {
             "get": _operation(
                 "collectionPosts", "The blog with one page of its posts and its pinned ones.",
-                _ok(_ref("CollectionWithPosts")), [400, 403, 404],
+                _ok(_ref("CollectionWithPosts")), [400, 403, 404, 429],
                 tag="Collections", parameters=[_ALIAS, page, _COLLECTION_PASSWORD],
             ),
             "post": _operation(
@@ -627,7 +627,7 @@ def _collection_paths() -> dict[str, Schema]:
         "/api/collections/{alias}/posts/{slug}": {
             "get": _operation(
                 "collectionPost", "One post of the blog by its slug.", _ok(_ref("Post")),
-                [403, 404, 410], tag="Collections",
+                [403, 404, 410, 429], tag="Collections",
                 parameters=[_ALIAS, _path_param("slug", "The post's slug."),
                             _COLLECTION_PASSWORD],
             ),

@@ -11,6 +11,7 @@ would bypass the check.
 """
 
 import ipaddress
+import re
 import socket
 from urllib.parse import urlsplit
 
@@ -18,6 +19,8 @@ import httpcore
 import httpx
 
 DEFAULT_TIMEOUT = httpx.Timeout(15.0, connect=5.0)
+# Letters (of any script), digits, dots and hyphens, or an IPv6 literal's hex and colons.
+_HOST = re.compile(r"[\w.-]+|[0-9a-f:.]+")
 
 
 class RefusedTarget(httpx.TransportError):
@@ -41,10 +44,9 @@ class _GuardedBackend(httpcore.SyncBackend):
         except socket.gaierror as error:
             raise httpcore.ConnectError(f"cannot resolve {host}: {error}") from error
         addresses = [info[4][0] for info in infos]
-        if not self._allow_private:
-            refused = [a for a in addresses if not is_public(a)]
-            if refused or not addresses:
-                raise RefusedTarget(f"{host} resolves to a non-public address ({refused[0]})")
+        if not self._allow_private and (not addresses or not all(map(is_public, addresses))):
+            # What an internal name resolves to is nobody's business outside.
+            raise RefusedTarget(f"{host} is not a public internet address")
         return super().connect_tcp(addresses[0], port, timeout, local_address, socket_options)
 
 
@@ -66,9 +68,18 @@ def client(allow_private: bool, timeout: httpx.Timeout = DEFAULT_TIMEOUT) -> htt
 
 
 def check_base_url(url: str, allow_private: bool) -> str:
-    """A user-supplied server address: http(s), a host, no credentials or fragments."""
+    """A user-supplied server address: http(s), a host, no credentials or fragments, and
+    one the HTTP client itself can parse (it refuses `0177.0.0.1`, a port past 65535…)."""
     parts = urlsplit(url.strip())
     schemes = {"https", "http"} if allow_private else {"https"}
     if parts.scheme not in schemes or not parts.hostname or parts.username or parts.fragment:
         raise ValueError("must be an https:// URL of a server")
-    return f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    if not _HOST.fullmatch(parts.hostname):
+        raise ValueError("must be an https:// URL of a server")
+    address = f"{parts.scheme}://{parts.netloc}{parts.path.rstrip('/')}"
+    try:
+        _port = parts.port
+        httpx.URL(address)
+    except (ValueError, httpx.InvalidURL):
+        raise ValueError("must be an https:// URL of a server") from None
+    return address

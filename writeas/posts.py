@@ -22,7 +22,7 @@ from .models import Collection, Post, PostTag, User
 from .rendering import render_post
 from .snapshots import PostSnapshot
 from .views import ViewCounter
-from .visibility import Reader, check_post
+from .visibility import POST_NOT_FOUND, Reader, check_post
 
 TITLE_MAX = 1000
 CLAIM_MAX = 1000
@@ -190,7 +190,7 @@ def find(post_id: str) -> Post:
     if isinstance(post_id, str) and _ID_SHAPE.fullmatch(post_id):
         post = db.session.get(Post, post_id)
     if post is None:
-        raise ServiceError(404, "Post not found.")
+        raise ServiceError(404, POST_NOT_FOUND)
     return post
 
 
@@ -209,7 +209,7 @@ def readable(post_id: str, reader: Reader, engine: Engine | None = None) -> Post
 
 def check_readable(post: PostSnapshot | None, reader: Reader) -> PostSnapshot:
     if post is None:
-        raise ServiceError(404, "Post not found.")
+        raise ServiceError(404, POST_NOT_FOUND)
     check_post(post, reader)
     if post.unpublished:
         raise ServiceError(410, UNPUBLISHED)
@@ -269,7 +269,7 @@ def take_ownership(post: Post, user: User, token: str | None) -> None:
     if is_owner(post, user):
         return
     if post.owner_id is not None:
-        raise ServiceError(403, "Post belongs to another user.")
+        raise ServiceError(404, POST_NOT_FOUND)  # worded as for an unknown id
     if not token:
         raise ServiceError(400, "Parameter `token` is required.")
     if not tokens.matches(token, post.modify_token_hash):

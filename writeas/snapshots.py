@@ -24,6 +24,8 @@ from .models import Collection, Post
 @dataclass(frozen=True, slots=True)
 class BlogSnapshot:
     id: int
+    uid: str
+    lock_version: int
     alias: str
     title: str
     description: str

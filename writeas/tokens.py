@@ -44,6 +44,11 @@ def symbols_from(alphabet: str, random_bytes: bytes) -> str:
     return "".join(alphabet[byte % size] for byte in random_bytes if byte < limit)
 
 
+def new_uid() -> str:
+    """128 random bits in hex: an identity no other row will ever have had."""
+    return secrets.token_hex(16)
+
+
 def new_access_token() -> str:
     return str(uuid.uuid4())
 

@@ -3,6 +3,11 @@
 from flask import current_app, has_request_context, request
 
 
+def is_api(path: str) -> bool:
+    """Whether a request path is the JSON API's (which never uses the session cookie)."""
+    return path == "/api" or path.startswith("/api/")
+
+
 def site_url(fallback: str = "") -> str:
     """SITE_URL when configured; else the address the current request came to; else
     `fallback` (what a background job recorded from the request that started it)."""

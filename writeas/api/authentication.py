@@ -8,7 +8,7 @@ cookie would let other sites make requests on a reader's behalf.
 
 from flask import g, request
 
-from .. import accounts
+from .. import accounts, ratelimits
 from ..errors import ServiceError
 from ..models import User
 from ..visibility import Reader
@@ -45,5 +45,10 @@ def require_user() -> User:
 
 
 def current_reader() -> Reader:
-    """Readers of a password-protected blog prove they know its password with a header."""
-    return Reader(user=current_user(), password=request.headers.get("X-Collection-Password"))
+    """Readers of a password-protected blog prove they know its password with a header;
+    wrong guesses count as failed log-ins do."""
+    return Reader(
+        user=current_user(),
+        password=request.headers.get("X-Collection-Password"),
+        attempts=ratelimits.password_attempts,
+    )

@@ -4,7 +4,7 @@ from functools import wraps
 
 from flask import Blueprint, request
 
-from .. import channels, crossposts, media
+from .. import channels, crossposts, media, ratelimits
 from ..clock import rfc3339
 from . import request_body
 from .authentication import current_user, require_user
@@ -72,9 +72,12 @@ def _image_sized_body(view):
 @_image_sized_body
 @idempotent
 def upload_media():
+    user = current_user()
+    if user is not None:
+        ratelimits.spend_upload(user)  # decoding an image costs more than any other write
     upload = request.files.get("file")
     data = upload.read() if upload else None
-    item = media.upload(current_user(), data, request.form.get("alt_text"))
+    item = media.upload(user, data, request.form.get("alt_text"))
     return ok(media_json(item), 201)
 
 

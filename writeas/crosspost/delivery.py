@@ -22,7 +22,8 @@ from .. import channels
 from ..clock import utcnow
 from ..db import db
 from ..errors import ServiceError
-from ..models import Channel, Delivery, MediaFile
+from ..models import Channel, Delivery, MediaFile, Post
+from ..visibility import not_shareable
 from . import content as content_builder
 from .platforms.base import AUTH, PUBLISHED, RETRY, UNKNOWN, Account, Outcome
 
@@ -116,7 +117,10 @@ def run(delivery_id: str) -> Attempt:
     delivery = db.session.get(Delivery, delivery_id)
     channel = delivery.channel
     held = False
-    if channel is None:
+    hidden = _no_longer_public(delivery.post)
+    if hidden is not None:
+        _fail(delivery, "failed", hidden)
+    elif channel is None:
         _fail(delivery, "failed", "The channel was disconnected.")
     elif channel.status != channels.ACTIVE:
         _fail(delivery, "failed", f"The channel needs reconnecting: {channel.status_reason}")
@@ -138,6 +142,13 @@ def run(delivery_id: str) -> Attempt:
     if delivery.status == "queued":
         again = max(0.0, (delivery.next_attempt_at - utcnow()).total_seconds())
     return Attempt(again, held)
+
+
+def _no_longer_public(post: Post) -> str | None:
+    """Between the request and the sending (a scheduled crosspost waits for days) the
+    author may have unpublished the post or closed its blog."""
+    reason = not_shareable(post)
+    return f"Not sent when due: {reason}." if reason else None
 
 
 def next_for_account(delivery_id: str) -> str | None:

@@ -139,6 +139,8 @@ def _x_cluster_weight(cluster: str) -> int:
 
 
 def _x_plain_weight(text: str) -> int:
+    if text.isascii():  # every ASCII character weighs 1, and no emoji is ASCII
+        return len(text)
     return sum(_x_cluster_weight(cluster) for cluster in _GRAPHEME.findall(text))
 
 

@@ -3,12 +3,13 @@ tag pages, Atom feed, and the password form of a protected blog."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from .. import collections, payload, snapshots
+from .. import collections, payload, ratelimits, snapshots
 from ..errors import ServiceError
-from ..passwords import verify_password
 from ..snapshots import BlogSnapshot
+from ..visibility import NOT_FOUND, check_blog_password
 from . import pagecache, visitor
 from .reading import render_post_page
+from .redirects import local_path
 
 bp = Blueprint("blogs", __name__)
 
@@ -97,18 +98,16 @@ def feed(alias):
 def unlock(alias):
     collection = collections.find(alias)
     if collection.visibility == "private" and not visitor.reader().owns(collection):
-        raise ServiceError(404, "Collection not found.")
+        raise ServiceError(404, NOT_FOUND)
     password = request.form.get("password", "")
-    if not (collection.password_hash and verify_password(collection.password_hash, password)):
+    next_path = local_path(request.form.get("next"), "", within=f"/{alias}/")
+    if not check_blog_password(collection, password, ratelimits.password_attempts):
         page = render_template(
             "blog_locked.html",
             collection=collection,
-            next=request.form.get("next", ""),
+            next=next_path,
             error="That's not the password.",
         )
         return page, 403
-    visitor.unlock(collection.id)
-    target = request.form.get("next", "")
-    if not target.startswith(f"/{alias}/"):
-        target = url_for("blogs.home", alias=alias)
-    return redirect(target, 303)
+    visitor.unlock(collection)
+    return redirect(next_path or url_for("blogs.home", alias=alias), 303)

@@ -2,12 +2,19 @@
 came over HTTPS (directly, or through a proxy trusted via TRUSTED_PROXIES) — not only when
 an operator remembered to set SESSION_COOKIE_SECURE.
 
+A page made for a session that holds anything is marked `private, no-store` here, where
+the session is saved, because only here is it known whether the page read the session.
+API answers never touch the session (they vary on their own headers, `cache_headers`).
+
 Flask builds a new signing serializer for every request (and for every save); building
 one is a good share of what an anonymous page view costs, so it is built once per set of
 keys instead. A request that neither has nor needs a session skips saving altogether."""
 
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
+
+from ..cache_headers import PRIVATE
+from ..urls import is_api
 
 
 class SessionInterface(SecureCookieSessionInterface):
@@ -24,6 +31,10 @@ class SessionInterface(SecureCookieSessionInterface):
         return self._serializer[1]
 
     def save_session(self, app, session, response) -> None:
+        if is_api(request.path):
+            return
+        if session.accessed and (session or session.modified):
+            response.headers["Cache-Control"] = PRIVATE
         if not session and not session.modified:
             if session.accessed:
                 response.vary.add("Cookie")

@@ -4,7 +4,6 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from .. import collections, posts
 from ..errors import ServiceError
-from ..visibility import check_post
 from . import visitor
 
 bp = Blueprint("editor", __name__)
@@ -60,7 +59,7 @@ def _editable(post_id: str):
     post = posts.find(post_id)
     allowed = posts.is_owner(post, visitor.user()) or visitor.token_for(post.id) is not None
     if not allowed:
-        check_post(post, visitor.reader())
+        posts.check_readable(post, visitor.reader())  # 404 or 410, as its page answers
     return post, allowed
 
 

@@ -61,16 +61,17 @@ def cache() -> PageCache:
     return current_app.extensions["writeas.pages"]
 
 
-def post_page_key(script_root: str, post, extension: str = "", collection=None) -> tuple:
+def post_page_key(script_root: str, post, view: str = "", collection=None) -> tuple:
     """A post's page shows the post (and, in a blog, the blog's header and navigation).
     The script root is part of every page key: a proxy may mount the site under a
-    prefix, and links carry it."""
-    version = collection.content_version if collection is not None else None
-    return (script_root, "post", post.id, post.content_version, extension, version)
+    prefix, and links carry it. `view` names the lexer of a code view (`/{id}.py`)."""
+    blog = (collection.uid, collection.content_version) if collection is not None else None
+    return (script_root, "post", post.id, post.content_version, view, blog)
 
 
 def blog_page_key(script_root: str, collection, page: int, tag: str | None = None) -> tuple:
-    return (script_root, "blog", collection.id, collection.content_version, page, tag)
+    """By the blog's uid, not its id: an id can come back (a restored backup), a uid can't."""
+    return (script_root, "blog", collection.uid, collection.content_version, page, tag)
 
 
 def if_shared(key: tuple, post_id: str | None = None) -> tuple | None:

@@ -3,9 +3,9 @@ its code highlighted for a named language (`/{id}.py`)."""
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from .. import collections, posts, snapshots
+from .. import collections, posts, ratelimits, snapshots
 from ..errors import ServiceError
-from ..rendering import lexer_for, render_code
+from ..rendering import lexer_class_named_by, render_code
 from ..snapshots import BlogSnapshot, PostSnapshot
 from . import pagecache, visitor
 
@@ -14,14 +14,21 @@ bp = Blueprint("reading", __name__)
 RAW_TYPES = {"txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 
 
-def _highlighted(post: PostSnapshot, extension: str) -> str | None:
-    """Code in the language an extension names, computed once per post version."""
-    lexer = lexer_for(post.body, extension)
-    if lexer is None:
-        return None
-    return pagecache.remembered(
-        ("code", post.id, post.content_version, extension), lambda: render_code(post.body, lexer)
-    )
+def _code_view(post: PostSnapshot, extension: str) -> tuple[str, str]:
+    """(the lexer's name, the code highlighted by it) for the language an extension names,
+    rendered once per post version and lexer, not per extension: Pygments knows hundreds of
+    extensions, and `/{id}.py` and `/{id}.pyw` are one render. A render the cache doesn't
+    hold counts against the visitor's render limit."""
+    lexer_class = lexer_class_named_by(extension, post.body)
+    if lexer_class is None:
+        raise ServiceError(404, f"No language is known by the extension “.{extension}”.")
+
+    def render() -> str:
+        ratelimits.spend_render()
+        return render_code(post.body, lexer_class(stripnl=False))
+
+    key = ("code", post.id, post.content_version, lexer_class.__name__)
+    return lexer_class.__name__, pagecache.remembered(key, render)
 
 
 def render_post_page(
@@ -29,10 +36,7 @@ def render_post_page(
 ):
     """A post's page; a blog post's carries the blog's header and pinned navigation, so
     its cache key carries the blog's content version too."""
-    if extension:
-        body_html = _highlighted(post, extension)
-        if body_html is None:
-            raise ServiceError(404, f"No language is known by the extension “.{extension}”.")
+    view, body_html = _code_view(post, extension) if extension else ("", None)
     reader = visitor.reader()
     posts.record_view(post, reader)
 
@@ -43,13 +47,13 @@ def render_post_page(
             post=post,
             collection=collection,
             nav=collections.pinned(collection, reader) if collection is not None else [],
-            body_html=body_html if extension else snapshots.body_html(post.id),
-            code_view=bool(extension) or post.appearance in ("code", "mono"),
+            body_html=body_html if view else snapshots.body_html(post.id),
+            code_view=bool(view) or post.appearance in ("code", "mono"),
             modify_token=token,
             can_edit=posts.is_owner(post, reader.user) or token is not None,
         )
 
-    key = pagecache.post_page_key(request.script_root, post, extension, collection)
+    key = pagecache.post_page_key(request.script_root, post, view, collection)
     return pagecache.remembered(
         pagecache.if_shared(key, post_id=post.id),
         render,
@@ -74,4 +78,4 @@ def post_page(post_id):
         return Response(post.body, content_type=RAW_TYPES[extension])
     if post.collection is not None and not extension:
         return redirect(url_for("blogs.post", alias=post.collection.alias, slug=post.slug), 302)
-    return render_post_page(post, extension=extension.lower())
+    return render_post_page(post, extension=extension)

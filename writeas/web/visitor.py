@@ -1,27 +1,53 @@
 """What the browser session knows about the person: who they are (Flask-Login), which
 protected blogs they unlocked, and the modify tokens of posts they wrote anonymously in
-this session (so they can edit them even without JavaScript)."""
+this session (so they can edit them even without JavaScript).
+
+A session is only as good as its account's session generation: logging out advances it,
+so a copied cookie stops working on every device at once."""
 
 from flask import session
-from flask_login import current_user
+from flask_login import current_user, login_user, logout_user
 
-from ..models import User
-from ..visibility import Reader
+from ..db import db
+from ..models import Collection, User
+from ..visibility import Reader, unlock_stamp
 
 _TOKENS_KEPT = 30
+GENERATION = "generation"
 
 
 def user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
+def current_generation(found: User) -> bool:
+    """Whether this session was made in the account's current generation."""
+    return session.get(GENERATION) == found.session_generation
+
+
+def log_in(found: User) -> None:
+    login_user(found)
+    session[GENERATION] = found.session_generation
+
+
+def log_out() -> None:
+    """Ends every session of the account, and leaves this browser's session empty."""
+    found = user()
+    if found is not None:
+        found.session_generation += 1
+        db.session.commit()
+    logout_user()
+    session.clear()
+
+
 def reader() -> Reader:
     return Reader(user=user(), unlocked=frozenset(session.get("unlocked", ())))
 
 
-def unlock(collection_id: int) -> None:
-    unlocked = [i for i in session.get("unlocked", []) if i != collection_id]
-    session["unlocked"] = [*unlocked, collection_id][-_TOKENS_KEPT:]
+def unlock(collection: Collection) -> None:
+    stamp = unlock_stamp(collection)
+    unlocked = [s for s in session.get("unlocked", []) if s != stamp]
+    session["unlocked"] = [*unlocked, stamp][-_TOKENS_KEPT:]
 
 
 def remember_token(post_id: str, token: str) -> None:

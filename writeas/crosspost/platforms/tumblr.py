@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 
 import httpx
 
+from ...extract import without_closing_hashes
 from . import register
 from .base import (
     AUTH,
@@ -154,8 +155,10 @@ def blog_name(handle: str) -> str:
 
 # -- Markdown to NPF ---------------------------------------------------------------------
 
+# Linear on any text: what follows an opener can't hold that opener, so a run of `[` or
+# `"` is one short failed attempt each, never a rescan of the rest from each of them.
 _INLINE = re.compile(
-    r"!?\[(?P<label>[^\]\n]+)\]\((?P<href>[^)\s]+)(?:\s+\"[^\"]*\")?\)"
+    r"!?\[(?P<label>[^\[\]\n]+)\]\((?P<href>[^()\s]+)(?:\s+\"[^\"]*\")?\)"
     r"|<(?P<auto>https?://[^\s<>]+)>"
     r"|\*\*(?P<bold>[^*\n]+?)\*\*"
     r"|(?<![\w*])\*(?P<star>[^*\s](?:[^*\n]*?[^*\s])?)\*(?![\w*])"
@@ -163,7 +166,7 @@ _INLINE = re.compile(
     r"|(?P<url>https?://[^\s<>()]+[^\s<>().,;:!?'\"])"
 )
 _STYLES = {"bold": "bold", "star": "italic", "under": "italic"}
-_HEADING = re.compile(r"^#{1,6}\s+(.*?)\s*#*\s*$")
+_HEADING = re.compile(r"#{1,6}\s++")
 _BULLET = re.compile(r"^(\s*)[-*+]\s+(.*)$")
 _NUMBERED = re.compile(r"^(\s*)\d+[.)]\s+(.*)$")
 _QUOTE = re.compile(r"^>\s?(.*)$")
@@ -212,7 +215,7 @@ def line_block(line: str) -> dict | None:
         if match:
             return text_block(match.group(2), subtype, len(match.group(1).expandtabs(4)) // 2)
     if match := _HEADING.match(line):
-        return text_block(match.group(1), "heading2")
+        return text_block(without_closing_hashes(line[match.end() :]).strip(), "heading2")
     if match := _QUOTE.match(line):
         return text_block(match.group(1), "indented")
     return None
