@@ -23,14 +23,23 @@ depends_on = None
 AUTOINCREMENT = {'sqlite_autoincrement': True}
 
 
+def _rebuilt(table):
+    """On SQLite the table is rebuilt, to say AUTOINCREMENT; PostgreSQL's sequences never
+    reuse an id, so there it is only altered."""
+    sqlite = op.get_bind().dialect.name == 'sqlite'
+    return op.batch_alter_table(
+        table, recreate='always' if sqlite else 'auto', table_kwargs=AUTOINCREMENT
+    )
+
+
 def upgrade():
-    with op.batch_alter_table('users', recreate='always', table_kwargs=AUTOINCREMENT) as batch_op:
+    with _rebuilt('users') as batch_op:
         batch_op.add_column(
             sa.Column('session_generation', sa.Integer(), nullable=False, server_default='0')
         )
-    with op.batch_alter_table('channels', recreate='always', table_kwargs=AUTOINCREMENT):
+    with _rebuilt('channels'):
         pass
-    with op.batch_alter_table('collections', recreate='always', table_kwargs=AUTOINCREMENT) as batch_op:
+    with _rebuilt('collections') as batch_op:
         batch_op.add_column(sa.Column('uid', sa.String(length=32), nullable=True))
         batch_op.add_column(
             sa.Column('lock_version', sa.Integer(), nullable=False, server_default='0')
@@ -43,7 +52,7 @@ def upgrade():
             .where(collections.c.id == blog_id)
             .values(uid=secrets.token_hex(16))
         )
-    with op.batch_alter_table('collections', recreate='always', table_kwargs=AUTOINCREMENT) as batch_op:
+    with _rebuilt('collections') as batch_op:
         batch_op.alter_column('uid', existing_type=sa.String(length=32), nullable=False)
         batch_op.create_unique_constraint(batch_op.f('uq_collections_uid'), ['uid'])
 
