@@ -16,8 +16,8 @@ import pytest  # noqa: E402
 from sqlalchemy import text  # noqa: E402
 from werkzeug.serving import make_server  # noqa: E402
 
-from writeas import create_app  # noqa: E402
-from writeas.db import db  # noqa: E402
+from writeas import create_app
+from writeas.core.db import db
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -119,7 +119,7 @@ def bob(api):
 @pytest.fixture
 def http():
     """The guarded client adapters get, allowed onto loopback for the platform servers."""
-    from writeas.outbound import client
+    from writeas.core.outbound import client
 
     with client(allow_private=True, timeout=httpx.Timeout(2.0, connect=2.0)) as http:
         yield http
@@ -128,7 +128,7 @@ def http():
 @pytest.fixture
 def fast_http():
     """Reads give up after one second, so a slower answer is a timeout after sending."""
-    from writeas.outbound import client
+    from writeas.core.outbound import client
 
     with client(allow_private=True, timeout=httpx.Timeout(1.0, connect=2.0)) as http:
         yield http

@@ -5,8 +5,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from writeas.db import db
-from writeas.models import AccessToken, Collection, User
+from writeas.core.db import db
+from writeas.core.models import AccessToken, Collection, User
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -219,7 +219,7 @@ def test_my_posts_lists_owned_posts_and_filters_anonymous(api, app):
     api.publish(other, body="not mine")
     api.publish(None, body="nobody's")
     with app.app_context():
-        from writeas.models import Post
+        from writeas.core.models import Post
 
         post = db.session.get(Post, second["id"])
         post.collection = db.session.scalar(select(Collection).where(Collection.alias == "matt"))

@@ -9,7 +9,7 @@ from conftest import POSTGRES_URL
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
-from writeas.db import db
+from writeas.core.db import db
 
 
 def test_secret_key_is_generated_once_and_kept(make_app, tmp_path):
@@ -49,7 +49,7 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
 
 def test_postgres_urls_use_psycopg3(make_app, monkeypatch):
     monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/name")
-    from writeas import config
+    from writeas import settings as config
 
     assert config.load("/tmp/unused-instance")["SQLALCHEMY_DATABASE_URI"] == (
         "postgresql+psycopg://u:p@db.example/name"

@@ -6,8 +6,8 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import event, insert, select
 
-from writeas.db import db
-from writeas.models import Collection, Post
+from writeas.core.db import db
+from writeas.core.models import Collection, Post
 
 
 def iso(moment: datetime) -> str:

@@ -12,10 +12,10 @@ from PIL import Image
 from platform_servers import mastodon, running
 from sqlalchemy import select
 
-from writeas.crosspost import delivery as engine
-from writeas.db import db
-from writeas.media import fit
-from writeas.models import Channel, Delivery, MediaFile
+from writeas.core.db import db
+from writeas.core.models import Channel, Delivery, MediaFile
+from writeas.crossposting import delivery as engine
+from writeas.services.media import fit
 
 
 @pytest.fixture
@@ -51,7 +51,7 @@ def channel(api, alice, fake):
 def time_passes(app, delivery_id: str) -> int:
     """Make the delivery (and its account) due, as if its wait were over, and run the
     sweep the worker runs every minute. Answers how many deliveries it queued."""
-    from writeas.tasks import enqueue_delivery
+    from writeas.crossposting.queue import enqueue_delivery
 
     with app.app_context():
         row = db.session.get(Delivery, delivery_id)

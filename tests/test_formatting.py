@@ -7,7 +7,7 @@ import itertools
 import pytest
 import regex
 
-from writeas.crosspost.formatting import (
+from writeas.crossposting.formatting import (
     PLATFORMS,
     compose_long,
     compose_short,

@@ -28,9 +28,11 @@ from schemathesis.specs.openapi.checks import (
     status_code_conformance,
 )
 
-from writeas import accounts, channels, openapi
-from writeas.db import db
-from writeas.models import User
+from writeas.api import document as openapi
+from writeas.core.db import db
+from writeas.core.models import User
+from writeas.crossposting import channels
+from writeas.services import accounts
 
 EXAMPLES_PER_OPERATION = 40
 CHECKS = [

@@ -6,8 +6,8 @@ import os
 
 from sqlalchemy import text
 
-from writeas import snapshots
-from writeas.db import db
+from writeas.core.db import db
+from writeas.reads import snapshots
 
 
 def test_reads_see_other_connections_commits_at_once(api, app):

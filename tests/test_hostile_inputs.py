@@ -30,8 +30,8 @@ from urllib.parse import quote, urlsplit
 
 import pytest
 
-from writeas.db import db
-from writeas.models import Post, User
+from writeas.core.db import db
+from writeas.core.models import Post, User
 
 PASSWORD = "correct horse"
 VECTORS = [

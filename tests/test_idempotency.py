@@ -6,10 +6,10 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import func, select
 
-from writeas import idempotency
-from writeas.clock import utcnow
-from writeas.db import db
-from writeas.models import Collection, IdempotencyRecord, Post
+from writeas.core.clock import utcnow
+from writeas.core.db import db
+from writeas.core.models import Collection, IdempotencyRecord, Post
+from writeas.services import idempotency
 
 
 def count(app, model):

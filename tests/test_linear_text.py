@@ -16,9 +16,10 @@ import time
 import pytest
 from conftest import POSTGRES_URL
 
-from writeas import code_languages, extract, rendering, slugs
-from writeas.crosspost import formatting
-from writeas.crosspost.platforms import linkedin, tumblr
+from writeas.crossposting import formatting
+from writeas.crossposting.platforms import linkedin, tumblr
+from writeas.text import code_languages, rendering, slugs
+from writeas.text import extraction as extract
 
 pytestmark = pytest.mark.skipif(
     bool(POSTGRES_URL), reason="no database involved: the SQLite pass covers it"

@@ -6,7 +6,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import httpx
 import pytest
 
-from writeas.outbound import RefusedTarget, check_base_url, client, is_public
+from writeas.core.outbound import RefusedTarget, check_base_url, client, is_public
 
 
 class _Hello(BaseHTTPRequestHandler):

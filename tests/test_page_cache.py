@@ -10,9 +10,9 @@ import pytest
 from sqlalchemy import select
 from werkzeug.test import EnvironBuilder, run_wsgi_app
 
-from writeas.db import db
-from writeas.hot_reads import HotReads
-from writeas.models import Collection
+from writeas.core.db import db
+from writeas.core.models import Collection
+from writeas.front import HotReads
 from writeas.web.pagecache import PageCache
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')

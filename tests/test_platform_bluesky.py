@@ -7,7 +7,7 @@ import pytest
 from platform_servers import closed_port_url, running
 from platform_servers.bluesky import State, create
 
-from writeas.crosspost.platforms.base import (
+from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
     PUBLISHED,
@@ -18,7 +18,7 @@ from writeas.crosspost.platforms.base import (
     Media,
     PlatformError,
 )
-from writeas.crosspost.platforms.bluesky import Bluesky, record_key
+from writeas.crossposting.platforms.bluesky import Bluesky, record_key
 
 ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64

@@ -14,8 +14,8 @@ from platform_servers.linkedin import (
     read_little,
 )
 
-from writeas.crosspost.platforms import REGISTRY
-from writeas.crosspost.platforms.base import (
+from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
     PUBLISHED,
@@ -24,7 +24,7 @@ from writeas.crosspost.platforms.base import (
     Media,
     PlatformError,
 )
-from writeas.crosspost.platforms.linkedin import API_VERSION, LinkedIn, little_text
+from writeas.crossposting.platforms.linkedin import API_VERSION, LinkedIn, little_text
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

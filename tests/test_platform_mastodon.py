@@ -4,8 +4,8 @@ import pytest
 from platform_servers import closed_port_url, running
 from platform_servers.mastodon import State, create
 
-from writeas.crosspost.platforms import REGISTRY
-from writeas.crosspost.platforms.base import (
+from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
     PUBLISHED,
@@ -16,7 +16,7 @@ from writeas.crosspost.platforms.base import (
     Media,
     PlatformError,
 )
-from writeas.crosspost.platforms.mastodon import MEDIA_POLLS, Mastodon
+from writeas.crossposting.platforms.mastodon import MEDIA_POLLS, Mastodon
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -7,10 +7,10 @@ which is why the delivery engine never resends blindly to these platforms."""
 import pytest
 from platform_servers import closed_port_url, linkedin, medium, running, tumblr
 
-from writeas.crosspost.platforms.base import RETRY, UNKNOWN
-from writeas.crosspost.platforms.linkedin import LinkedIn
-from writeas.crosspost.platforms.medium import Medium
-from writeas.crosspost.platforms.tumblr import Tumblr
+from writeas.crossposting.platforms.base import RETRY, UNKNOWN
+from writeas.crossposting.platforms.linkedin import LinkedIn
+from writeas.crossposting.platforms.medium import Medium
+from writeas.crossposting.platforms.tumblr import Tumblr
 
 # (adapter, its test server, content to publish, the message of the server's 503)
 PLATFORMS = {

@@ -4,9 +4,9 @@ import pytest
 from platform_servers import closed_port_url, running
 from platform_servers.tumblr import CREDENTIALS, State, account, article, create
 
-from writeas.crosspost.formatting import compose_long
-from writeas.crosspost.platforms import REGISTRY
-from writeas.crosspost.platforms.base import (
+from writeas.crossposting.formatting import compose_long
+from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
     PUBLISHED,
@@ -14,7 +14,7 @@ from writeas.crosspost.platforms.base import (
     Media,
     PlatformError,
 )
-from writeas.crosspost.platforms.tumblr import Tumblr, blog_name, markdown_blocks
+from writeas.crossposting.platforms.tumblr import Tumblr, blog_name, markdown_blocks
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

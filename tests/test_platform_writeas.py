@@ -5,8 +5,8 @@ import pytest
 from platform_servers import closed_port_url, running
 from platform_servers.writeas import State, blog_posts, create, sign_up
 
-from writeas.crosspost.platforms import REGISTRY
-from writeas.crosspost.platforms.base import (
+from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
     PUBLISHED,
@@ -16,7 +16,7 @@ from writeas.crosspost.platforms.base import (
     Content,
     PlatformError,
 )
-from writeas.crosspost.platforms.writeas import WriteAs
+from writeas.crossposting.platforms.writeas import WriteAs
 
 
 @pytest.fixture

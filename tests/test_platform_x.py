@@ -6,7 +6,7 @@ import pytest
 from platform_servers import closed_port_url, running
 from platform_servers.x import DUPLICATE, INVALID_TOKEN, NOT_PERMITTED, State, create
 
-from writeas.crosspost.platforms.base import (
+from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
     PUBLISHED,
@@ -17,7 +17,7 @@ from writeas.crosspost.platforms.base import (
     Media,
     PlatformError,
 )
-from writeas.crosspost.platforms.x import X
+from writeas.crossposting.platforms.x import X
 
 PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 

@@ -6,8 +6,8 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from writeas.db import db
-from writeas.models import Post
+from writeas.core.db import db
+from writeas.core.models import Post
 
 RFC3339 = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\dZ$")
 

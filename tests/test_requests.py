@@ -4,8 +4,8 @@ and nothing is half-written."""
 import pytest
 from sqlalchemy import func, select
 
-from writeas.db import db
-from writeas.models import Post
+from writeas.core.db import db
+from writeas.core.models import Post
 
 
 def count_posts(app):
@@ -141,7 +141,7 @@ def test_get_and_delete_with_json_content_type_and_no_body(api):
 
 def test_unexpected_errors_become_a_json_500_without_details(make_app, monkeypatch):
     app = make_app()
-    from writeas import posts
+    from writeas.services import posts
 
     def broken(*_args, **_kwargs):
         raise RuntimeError("secret internal detail")

@@ -5,7 +5,7 @@ import secrets
 
 import pytest
 
-from writeas.secretbox import SecretBox, load_keys
+from writeas.core.secretbox import SecretBox, load_keys
 
 
 def key() -> bytes:

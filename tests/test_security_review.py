@@ -13,8 +13,8 @@ import pytest
 from conftest import POSTGRES_URL
 from sqlalchemy import select
 
-from writeas.db import db
-from writeas.models import Collection
+from writeas.core.db import db
+from writeas.core.models import Collection
 
 PASSWORD = "correct horse"
 CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')

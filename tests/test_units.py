@@ -6,12 +6,14 @@ from datetime import datetime, timedelta, timezone
 
 import pytest
 
-from writeas import appearance, payload, tokens
-from writeas.clock import rfc3339
-from writeas.errors import ServiceError
-from writeas.extract import extract_hashtags, extract_title
-from writeas.rendering import render_markdown
-from writeas.slugs import slug_source, slugify, unique
+from writeas.core import tokens
+from writeas.core.clock import rfc3339
+from writeas.core.errors import ServiceError
+from writeas.services import payload
+from writeas.text import appearance
+from writeas.text.extraction import extract_hashtags, extract_title
+from writeas.text.rendering import render_markdown
+from writeas.text.slugs import slug_source, slugify, unique
 
 
 def test_post_ids_are_lowercase_alphanumeric_and_unique():
@@ -261,7 +263,7 @@ def test_bad_timestamps(value):
 
 
 def test_huge_pastes_get_numbered_lines_without_colours():
-    from writeas.rendering import HIGHLIGHT_MAX, lexer_class_named_by, lexer_for, render_post
+    from writeas.text.rendering import HIGHLIGHT_MAX, lexer_class_named_by, lexer_for, render_post
 
     huge = "def f(x):\n    return x\n" * (HIGHLIGHT_MAX // 20)
     assert lexer_for(huge).name == "Text only"

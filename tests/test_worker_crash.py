@@ -1,7 +1,7 @@
 """A worker killed in the middle of a delivery: after a restart the delivery completes,
 and the platform has the post exactly once.
 
-Real processes: the huey consumer (`huey_consumer writeas.tasks.huey`, SQLite storage) and
+Real processes: the huey consumer (`huey_consumer writeas.worker.huey`, SQLite storage) and
 `flask crossposts sweep`, on the test's database, against the local Mastodon server."""
 
 import signal
@@ -12,8 +12,8 @@ import pytest
 from platform_servers import mastodon, running
 from processes import environment, start_consumer, sweep
 
-from writeas.db import db
-from writeas.models import Delivery
+from writeas.core.db import db
+from writeas.core.models import Delivery
 
 
 def wait_for(predicate, seconds: float, what: str):

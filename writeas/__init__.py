@@ -9,24 +9,27 @@ from flask_migrate import Migrate
 from flask_wtf.csrf import CSRFError, CSRFProtect
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from . import config, content_versions, errorhandling, payload
-from .api import api
-from .cache_headers import add_api_cache_headers
-from .cli import crosspost_cli, user_cli
-from .crosspost.platforms import load_all as load_platforms
-from .db import configure_sqlite, db
-from .hot_reads import HotReads
-from .models import User
-from .ratelimits import limiter
-from .secretbox import SecretBox, load_keys
-from .security_headers import add_security_headers
-from .urls import is_api
-from .views import ViewCounter
-from .web import blueprints as web_blueprints
-from .web import templating, visitor
-from .web.cookies import SessionInterface
-from .web.pagecache import PageCache
-from .web.routing import AliasConverter
+from writeas import settings as config
+from writeas.api import api
+from writeas.cli import crosspost_cli, user_cli
+from writeas.core.db import configure_sqlite, db
+from writeas.core.models import User
+from writeas.core.secretbox import SecretBox, load_keys
+from writeas.crossposting.platforms import load_all as load_platforms
+from writeas.front import HotReads
+from writeas.http import errors as errorhandling
+from writeas.http.cache_headers import add_api_cache_headers
+from writeas.http.ratelimits import limiter
+from writeas.http.security_headers import add_security_headers
+from writeas.http.urls import is_api
+from writeas.reads import content_versions
+from writeas.reads.view_counts import ViewCounter
+from writeas.services import payload
+from writeas.web import blueprints as web_blueprints
+from writeas.web import templating, visitor
+from writeas.web.cookies import SessionInterface
+from writeas.web.pagecache import PageCache
+from writeas.web.routing import AliasConverter
 
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 migrate = Migrate()

@@ -3,10 +3,10 @@
 import click
 from flask.cli import AppGroup
 
-from . import accounts
-from .crosspost import delivery
-from .db import db
-from .errors import ServiceError
+from writeas.core.db import db
+from writeas.core.errors import ServiceError
+from writeas.crossposting import delivery
+from writeas.services import accounts
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 
@@ -32,6 +32,6 @@ crosspost_cli = AppGroup("crossposts", help="Crosspost deliveries.")
 def sweep() -> None:
     """Queue every delivery that is due, and recover those whose worker died (the worker
     also does this every minute)."""
-    from .tasks import enqueue_delivery
+    from writeas.crossposting.queue import enqueue_delivery
 
     click.echo(f"Queued {delivery.sweep(enqueue_delivery)} deliveries.")

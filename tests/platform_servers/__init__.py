@@ -11,7 +11,7 @@ from contextlib import contextmanager
 
 from werkzeug.serving import make_server
 
-from writeas.crosspost.platforms.base import Content
+from writeas.crossposting.platforms.base import Content
 
 
 @contextmanager

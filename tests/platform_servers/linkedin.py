@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from writeas.crosspost.platforms.base import Account, Content
+from writeas.crossposting.platforms.base import Account, Content
 
 TEXT_LIMIT = 3000
 RESERVED = set("\\|{}@[]()<>#*_~")

@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from writeas.crosspost.platforms.base import Account
+from writeas.crossposting.platforms.base import Account
 
 from . import sample_article
 

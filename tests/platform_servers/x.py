@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 from flask import Flask, jsonify, request
 
-from writeas.crosspost.formatting import measure
+from writeas.crossposting.formatting import measure
 
 TEXT_LIMIT = 280
 MAX_IMAGES = 4

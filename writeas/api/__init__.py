@@ -2,8 +2,8 @@
 
 from flask import Blueprint
 
-from . import auth, collections, crossposts, me, openapi, posts
-from .authentication import authenticate
+from writeas.api import auth, collections, crossposts, me, openapi, posts
+from writeas.api.authentication import authenticate
 
 api = Blueprint("api", __name__, url_prefix="/api")
 api.before_request(authenticate)

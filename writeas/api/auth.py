@@ -2,12 +2,12 @@
 
 from flask import Blueprint
 
-from .. import accounts
-from ..ratelimits import login_limit
-from ..representations import collection_json, user_json
-from . import request_body
-from .authentication import bearer_token, require_user
-from .envelope import no_content, ok
+from writeas.api.authentication import bearer_token, require_user
+from writeas.api.shapes import collection_json, user_json
+from writeas.http import request_body
+from writeas.http.envelope import no_content, ok
+from writeas.http.ratelimits import login_limit
+from writeas.services import accounts
 
 bp = Blueprint("auth", __name__, url_prefix="/auth")
 

@@ -8,10 +8,11 @@ cookie would let other sites make requests on a reader's behalf.
 
 from flask import g, request
 
-from .. import accounts, ratelimits
-from ..errors import ServiceError
-from ..models import User
-from ..visibility import Reader
+from writeas.core.errors import ServiceError
+from writeas.core.models import User
+from writeas.http import ratelimits
+from writeas.services import accounts
+from writeas.services.visibility import Reader
 
 _SCHEMES = {"token", "bearer"}
 

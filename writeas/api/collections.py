@@ -2,13 +2,13 @@
 
 from flask import Blueprint, request
 
-from .. import collections, payload, posts
-from ..errors import ServiceError
-from ..representations import collection_json, post_json
-from . import request_body
-from .authentication import current_reader, current_user
-from .envelope import no_content, ok
-from .idempotent import idempotent
+from writeas.api.authentication import current_reader, current_user
+from writeas.api.idempotent import idempotent
+from writeas.api.shapes import collection_json, post_json
+from writeas.core.errors import ServiceError
+from writeas.http import request_body
+from writeas.http.envelope import no_content, ok
+from writeas.services import blogs, payload, posts
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -16,7 +16,7 @@ bp = Blueprint("collections", __name__, url_prefix="/collections")
 def _collection(collection, reader):
     return collection_json(
         collection,
-        total_posts=collections.total_posts(collection, reader),
+        total_posts=blogs.total_posts(collection, reader),
         owner=reader.owns(collection),
     )
 
@@ -31,45 +31,45 @@ def _page() -> int:
 @bp.post("")
 @idempotent
 def create():
-    collection = collections.create(request_body.read(), current_user())
+    collection = blogs.create(request_body.read(), current_user())
     return ok(collection_json(collection, total_posts=0, owner=True), 201)
 
 
 @bp.get("/<alias>")
 def retrieve(alias):
     reader = current_reader()
-    return ok(_collection(collections.readable(alias, reader), reader))
+    return ok(_collection(blogs.readable(alias, reader), reader))
 
 
 @bp.post("/<alias>")
 def update(alias):
     reader = current_reader()
-    return ok(_collection(collections.update(alias, request_body.read(), reader.user), reader))
+    return ok(_collection(blogs.update(alias, request_body.read(), reader.user), reader))
 
 
 @bp.delete("/<alias>")
 def delete(alias):
-    collections.delete(alias, current_user())
+    blogs.delete(alias, current_user())
     return no_content()
 
 
 @bp.post("/<alias>/posts")
 @idempotent
 def publish(alias):
-    post, token = collections.publish(alias, request_body.read(), current_user())
+    post, token = blogs.publish(alias, request_body.read(), current_user())
     return ok(post_json(post, token=token), 201)
 
 
 @bp.get("/<alias>/posts")
 def list_posts(alias):
     reader = current_reader()
-    collection = collections.readable(alias, reader)
+    collection = blogs.readable(alias, reader)
     page = _page()
     data = _collection(collection, reader)
-    stream, _more = collections.stream(collection, reader, page)
+    stream, _more = blogs.stream(collection, reader, page)
     data["posts"] = [post_json(p, views=posts.views(p)) for p in stream]
     data["pinned"] = [
-        post_json(p, views=posts.views(p)) for p in collections.pinned(collection, reader)
+        post_json(p, views=posts.views(p)) for p in blogs.pinned(collection, reader)
     ]
     return ok(data)
 
@@ -77,23 +77,23 @@ def list_posts(alias):
 @bp.get("/<alias>/posts/<slug>")
 def retrieve_post(alias, slug):
     reader = current_reader()
-    collection = collections.readable(alias, reader)
-    post = collections.post_by_slug(collection, slug, reader)
+    collection = blogs.readable(alias, reader)
+    post = blogs.post_by_slug(collection, slug, reader)
     posts.record_view(post, reader)
     return ok(post_json(post, views=posts.views(post)))
 
 
 @bp.post("/<alias>/collect")
 def collect(alias):
-    results = collections.collect(alias, request_body.read(), current_user())
+    results = blogs.collect(alias, request_body.read(), current_user())
     return ok([{**r, "post": post_json(p)} if p else r for r, p in results])
 
 
 @bp.post("/<alias>/pin")
 def pin(alias):
-    return ok(collections.pin(alias, request_body.read(), current_user()))
+    return ok(blogs.pin(alias, request_body.read(), current_user()))
 
 
 @bp.post("/<alias>/unpin")
 def unpin(alias):
-    return ok(collections.unpin(alias, request_body.read(), current_user()))
+    return ok(blogs.unpin(alias, request_body.read(), current_user()))

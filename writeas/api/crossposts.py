@@ -4,12 +4,14 @@ from functools import wraps
 
 from flask import Blueprint, request
 
-from .. import channels, crossposts, media, ratelimits
-from ..clock import rfc3339
-from . import request_body
-from .authentication import current_user, require_user
-from .envelope import no_content, ok
-from .idempotent import idempotent
+from writeas.api.authentication import current_user, require_user
+from writeas.api.idempotent import idempotent
+from writeas.core.clock import rfc3339
+from writeas.crossposting import channels
+from writeas.crossposting import requests as crossposts
+from writeas.http import ratelimits, request_body
+from writeas.http.envelope import no_content, ok
+from writeas.services import media
 
 bp = Blueprint("crossposting", __name__)
 

@@ -5,8 +5,8 @@ from functools import wraps
 
 from flask import request
 
-from .. import idempotency
-from .authentication import current_user
+from writeas.api.authentication import current_user
+from writeas.services import idempotency
 
 
 def _scope() -> str:

@@ -2,11 +2,11 @@
 
 from flask import Blueprint, request
 
-from .. import collections, posts
-from ..representations import collection_json, post_json, user_json
-from ..visibility import Reader
-from .authentication import require_user
-from .envelope import ok
+from writeas.api.authentication import require_user
+from writeas.api.shapes import collection_json, post_json, user_json
+from writeas.http.envelope import ok
+from writeas.services import blogs, posts
+from writeas.services.visibility import Reader
 
 bp = Blueprint("me", __name__, url_prefix="/me")
 
@@ -34,7 +34,7 @@ def my_collections():
     reader = Reader(user=user)
     return ok(
         [
-            collection_json(c, total_posts=collections.total_posts(c, reader), owner=True)
-            for c in collections.of_user(user)
+            collection_json(c, total_posts=blogs.total_posts(c, reader), owner=True)
+            for c in blogs.of_user(user)
         ]
     )

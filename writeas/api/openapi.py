@@ -2,7 +2,7 @@
 
 from flask import Blueprint, jsonify
 
-from .. import openapi
+from writeas.api import document as openapi
 
 bp = Blueprint("openapi", __name__)
 

@@ -2,12 +2,12 @@
 
 from flask import Blueprint
 
-from .. import payload, posts
-from ..representations import post_json
-from . import request_body
-from .authentication import current_reader, current_user
-from .envelope import no_content, ok
-from .idempotent import idempotent
+from writeas.api.authentication import current_reader, current_user
+from writeas.api.idempotent import idempotent
+from writeas.api.shapes import post_json
+from writeas.http import request_body
+from writeas.http.envelope import no_content, ok
+from writeas.services import payload, posts
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 

@@ -2,8 +2,8 @@
 
 from flask import Blueprint, current_app
 
-from ..api import request_body
-from . import blogs, crossposting, dashboard, editor, reading, sessions
+from writeas.http import request_body
+from writeas.web import blogs, crossposting, dashboard, editor, reading, sessions
 
 compat = Blueprint("compat", __name__)
 

@@ -3,13 +3,15 @@ tag pages, Atom feed, and the password form of a protected blog."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
-from .. import collections, payload, ratelimits, snapshots
-from ..errors import ServiceError
-from ..snapshots import BlogSnapshot
-from ..visibility import NOT_FOUND, check_blog_password
-from . import pagecache, visitor
-from .reading import render_post_page
-from .redirects import local_path
+from writeas.core.errors import ServiceError
+from writeas.http import ratelimits
+from writeas.reads import snapshots
+from writeas.reads.snapshots import BlogSnapshot
+from writeas.services import blogs, payload
+from writeas.services.visibility import NOT_FOUND, check_blog_password
+from writeas.web import pagecache, visitor
+from writeas.web.reading import render_post_page
+from writeas.web.redirects import local_path
 
 bp = Blueprint("blogs", __name__)
 
@@ -18,7 +20,7 @@ def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
     """The blog if the reader may see it; for a protected blog they haven't unlocked,
     the password form instead (private blogs are simply not found)."""
     try:
-        return collections.readable(alias, visitor.reader()), None
+        return blogs.readable(alias, visitor.reader()), None
     except ServiceError as error:
         if error.status != 403:
             raise
@@ -33,13 +35,13 @@ def _listing(alias: str, page: int, tag: str | None = None):
     reader = visitor.reader()
 
     def render() -> str:
-        stream, more = collections.stream(collection, reader, page, tag)
+        stream, more = blogs.stream(collection, reader, page, tag)
         if page > 1 and not stream:
             raise ServiceError(404, "There's no such page.")
         return render_template(
             "blog.html",
             collection=collection,
-            nav=collections.pinned(collection, reader),
+            nav=blogs.pinned(collection, reader),
             posts=stream,
             page=page,
             more=more,
@@ -50,7 +52,7 @@ def _listing(alias: str, page: int, tag: str | None = None):
     return pagecache.remembered(
         pagecache.if_shared(pagecache.blog_page_key(request.script_root, collection, page, tag)),
         render,
-        expires=lambda: collections.next_scheduled(collection),
+        expires=lambda: blogs.next_scheduled(collection),
     )
 
 
@@ -79,7 +81,7 @@ def post(alias, slug):
     collection, locked = _open(alias)
     if locked:
         return locked
-    found = collections.post_by_slug(collection, slug, visitor.reader())
+    found = blogs.post_by_slug(collection, slug, visitor.reader())
     return render_post_page(found, collection)
 
 
@@ -88,7 +90,7 @@ def feed(alias):
     collection, locked = _open(alias)
     if locked:
         raise ServiceError(403, "This blog is password-protected.")
-    entries, _more = collections.stream(collection, visitor.reader(), 1)
+    entries, _more = blogs.stream(collection, visitor.reader(), 1)
     response = make_response(render_template("feed.xml", collection=collection, entries=entries))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
@@ -96,7 +98,7 @@ def feed(alias):
 
 @bp.post("/<alias:alias>/unlock")
 def unlock(alias):
-    collection = collections.find(alias)
+    collection = blogs.find(alias)
     if collection.visibility == "private" and not visitor.reader().owns(collection):
         raise ServiceError(404, NOT_FOUND)
     password = request.form.get("password", "")

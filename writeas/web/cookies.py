@@ -13,8 +13,8 @@ keys instead. A request that neither has nor needs a session skips saving altoge
 from flask import request
 from flask.sessions import SecureCookieSessionInterface
 
-from ..cache_headers import PRIVATE
-from ..urls import is_api
+from writeas.http.cache_headers import PRIVATE
+from writeas.http.urls import is_api
 
 
 class SessionInterface(SecureCookieSessionInterface):

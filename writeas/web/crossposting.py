@@ -4,10 +4,12 @@ what happened on each platform (with Retry for what failed)."""
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import channels, crossposts, payload, posts
-from ..crosspost.platforms import REGISTRY
-from ..errors import ServiceError
-from . import visitor
+from writeas.core.errors import ServiceError
+from writeas.crossposting import channels
+from writeas.crossposting import requests as crossposts
+from writeas.crossposting.platforms import REGISTRY
+from writeas.services import payload, posts
+from writeas.web import visitor
 
 bp = Blueprint("crossposting", __name__, url_prefix="/me")
 

@@ -3,11 +3,11 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required
 
-from .. import collections, payload, posts
-from ..db import db
-from ..errors import ServiceError
-from ..visibility import Reader, is_scheduled
-from . import visitor
+from writeas.core.db import db
+from writeas.core.errors import ServiceError
+from writeas.services import blogs, payload, posts
+from writeas.services.visibility import Reader, is_scheduled
+from writeas.web import visitor
 
 bp = Blueprint("dashboard", __name__, url_prefix="/me")
 
@@ -22,25 +22,25 @@ def home():
     user = visitor.user()
     reader = Reader(user=user)
     owned = posts.owned_by(user, include_unpublished=True)
-    blogs = []
-    for blog in collections.of_user(user):
+    listed = []
+    for blog in blogs.of_user(user):
         in_blog = [p for p in owned if p.collection_id == blog.id]
         pinned = sorted(
             (p for p in in_blog if p.pinned_position is not None),
             key=lambda p: p.pinned_position,
         )
-        blogs.append(
+        listed.append(
             {
                 "collection": blog,
                 "pinned": pinned,
                 "posts": [p for p in in_blog if p.pinned_position is None],
-                "total": collections.total_posts(blog, reader),
+                "total": blogs.total_posts(blog, reader),
             }
         )
     return render_template(
         "dashboard.html",
         loose=[p for p in owned if p.collection_id is None],
-        blogs=blogs,
+        blogs=listed,
         owned_ids=[p.id for p in owned],
         session_tokens=visitor.remembered_tokens(),
         is_scheduled=is_scheduled,
@@ -70,7 +70,7 @@ def claim():
 @login_required
 def create_blog():
     try:
-        blog = collections.create(
+        blog = blogs.create(
             {"title": request.form.get("title", ""), "alias": request.form.get("alias") or None},
             visitor.user(),
         )
@@ -85,7 +85,7 @@ def create_blog():
 @login_required
 def blog_settings(alias):
     user = visitor.user()
-    collection = collections.owned(alias, user)
+    collection = blogs.owned(alias, user)
     if request.method == "GET":
         return render_template("blog_settings.html", collection=collection)
     form = request.form
@@ -97,11 +97,11 @@ def blog_settings(alias):
     if form.get("password"):
         fields["password"] = form["password"]
     try:
-        collections.update(alias, fields, user)
+        blogs.update(alias, fields, user)
     except ServiceError as error:
         db.session.rollback()
         return render_template(
-            "blog_settings.html", collection=collections.owned(alias, user), error=error.message
+            "blog_settings.html", collection=blogs.owned(alias, user), error=error.message
         ), error.status
     flash("Blog settings saved.")
     return redirect(url_for("dashboard.blog_settings", alias=alias), 303)
@@ -110,7 +110,7 @@ def blog_settings(alias):
 @bp.post("/blogs/<alias>/delete")
 @login_required
 def delete_blog(alias):
-    collections.delete(alias, visitor.user())
+    blogs.delete(alias, visitor.user())
     flash(f"Deleted the blog /{alias}/. Its posts are still yours, in no blog.")
     return _back()
 
@@ -128,14 +128,14 @@ def pin(alias):
     if position:
         number = payload.whole_number(position)
         item["position"] = number if number is not None else position
-    _one(collections.pin(alias, [item], visitor.user()))
+    _one(blogs.pin(alias, [item], visitor.user()))
     return _back()
 
 
 @bp.post("/blogs/<alias>/unpin")
 @login_required
 def unpin(alias):
-    _one(collections.unpin(alias, [{"id": request.form.get("id", "")}], visitor.user()))
+    _one(blogs.unpin(alias, [{"id": request.form.get("id", "")}], visitor.user()))
     return _back()
 
 
@@ -145,7 +145,7 @@ def move(post_id):
     user = visitor.user()
     alias = request.form.get("collection", "")
     if alias:
-        [(result, _post)] = collections.collect(alias, [{"id": post_id}], user)
+        [(result, _post)] = blogs.collect(alias, [{"id": post_id}], user)
         if result["code"] != 200:
             flash(result["error_msg"], "error")
         return _back()

@@ -2,9 +2,9 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import collections, posts
-from ..errors import ServiceError
-from . import visitor
+from writeas.core.errors import ServiceError
+from writeas.services import blogs, posts
+from writeas.web import visitor
 
 bp = Blueprint("editor", __name__)
 
@@ -22,7 +22,7 @@ def _form_fields() -> dict:
 
 def _collections_of_user():
     user = visitor.user()
-    return collections.of_user(user) if user else []
+    return blogs.of_user(user) if user else []
 
 
 @bp.get("/")
@@ -37,7 +37,7 @@ def publish():
     try:
         alias = request.form.get("collection") or ""
         if alias and user is not None:
-            post, token = collections.publish(alias, fields, user)
+            post, token = blogs.publish(alias, fields, user)
         else:
             post, token = posts.publish(fields, user)
     except ServiceError as error:

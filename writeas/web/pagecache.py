@@ -18,8 +18,8 @@ from datetime import datetime
 from flask import current_app, session
 from flask_login import current_user
 
-from ..clock import utcnow
-from . import visitor
+from writeas.core.clock import utcnow
+from writeas.web import visitor
 
 
 class PageCache:

@@ -3,11 +3,13 @@ its code highlighted for a named language (`/{id}.py`)."""
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
-from .. import collections, posts, ratelimits, snapshots
-from ..errors import ServiceError
-from ..rendering import lexer_class_named_by, render_code
-from ..snapshots import BlogSnapshot, PostSnapshot
-from . import pagecache, visitor
+from writeas.core.errors import ServiceError
+from writeas.http import ratelimits
+from writeas.reads import snapshots
+from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
+from writeas.services import blogs, posts
+from writeas.text.rendering import lexer_class_named_by, render_code
+from writeas.web import pagecache, visitor
 
 bp = Blueprint("reading", __name__)
 
@@ -46,7 +48,7 @@ def render_post_page(
             "post.html",
             post=post,
             collection=collection,
-            nav=collections.pinned(collection, reader) if collection is not None else [],
+            nav=blogs.pinned(collection, reader) if collection is not None else [],
             body_html=body_html if view else snapshots.body_html(post.id),
             code_view=bool(view) or post.appearance in ("code", "mono"),
             modify_token=token,
@@ -57,7 +59,7 @@ def render_post_page(
     return pagecache.remembered(
         pagecache.if_shared(key, post_id=post.id),
         render,
-        expires=(lambda: collections.next_scheduled(collection)) if collection else None,
+        expires=(lambda: blogs.next_scheduled(collection)) if collection else None,
     )
 
 
@@ -69,7 +71,7 @@ def post_page(post_id):
     except ServiceError as error:
         if error.status == 404 and not extension:
             try:
-                collections.find(post_id)
+                blogs.find(post_id)
             except ServiceError:
                 raise error from None
             return redirect(f"/{post_id}/", 308)

@@ -2,7 +2,7 @@
 
 from werkzeug.routing import BaseConverter, ValidationError
 
-from ..accounts import RESERVED_ALIASES
+from writeas.services.accounts import RESERVED_ALIASES
 
 
 class AliasConverter(BaseConverter):

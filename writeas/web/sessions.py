@@ -2,12 +2,12 @@
 
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
-from .. import accounts
-from ..db import db
-from ..errors import ServiceError
-from ..ratelimits import login_limit
-from . import visitor
-from .redirects import local_path
+from writeas.core.db import db
+from writeas.core.errors import ServiceError
+from writeas.http.ratelimits import login_limit
+from writeas.services import accounts
+from writeas.web import visitor
+from writeas.web.redirects import local_path
 
 bp = Blueprint("sessions", __name__)
 

@@ -2,7 +2,7 @@
 
 from markupsafe import Markup
 
-from ..clock import utcnow
+from writeas.core.clock import utcnow
 
 
 def css_text(style_sheet: str) -> Markup:

@@ -8,9 +8,9 @@ so a copied cookie stops working on every device at once."""
 from flask import session
 from flask_login import current_user, login_user, logout_user
 
-from ..db import db
-from ..models import Collection, User
-from ..visibility import Reader, unlock_stamp
+from writeas.core.db import db
+from writeas.core.models import Collection, User
+from writeas.services.visibility import Reader, unlock_stamp
 
 _TOKENS_KEPT = 30
 GENERATION = "generation"

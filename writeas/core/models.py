@@ -1,0 +1,287 @@
+"""Tables. Secrets (passwords, access tokens, modify tokens) are stored only as hashes.
+
+Tables whose integer id goes into a session, a cache key or a URL (users, blogs, channels)
+never reuse one: SQLite hands a deleted row's id to the next row unless the table says
+AUTOINCREMENT, and a new blog must never inherit a deleted blog's cached pages or unlocks.
+"""
+
+from datetime import datetime
+
+from sqlalchemy import (
+    JSON,
+    Boolean,
+    DateTime,
+    ForeignKey,
+    Index,
+    Integer,
+    LargeBinary,
+    String,
+    Text,
+    UniqueConstraint,
+)
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from writeas.core.clock import utcnow
+from writeas.core.db import db
+from writeas.core.tokens import new_uid
+
+NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
+
+
+class User(db.Model):
+    __tablename__ = "users"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    username: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    password_hash: Mapped[str] = mapped_column(String(255), nullable=False)
+    email: Mapped[str | None] = mapped_column(String(255))
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Every browser session carries the generation it was made in; logging out advances
+    # it, which ends every session of the account, copied cookies included.
+    session_generation: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+
+    collections: Mapped[list["Collection"]] = relationship(
+        back_populates="owner", order_by="Collection.id"
+    )
+
+    # Flask-Login's contract for the web session.
+    is_active = True
+    is_authenticated = True
+    is_anonymous = False
+
+    def get_id(self) -> str:
+        return str(self.id)
+
+
+class AccessToken(db.Model):
+    __tablename__ = "access_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()
+
+
+class Collection(db.Model):
+    __tablename__ = "collections"
+    __table_args__ = NEVER_REUSE_IDS
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    # Unique to this blog's life, even across a restored backup or a reused id: what
+    # cached pages, unlocks and password-attempt counts are keyed by.
+    uid: Mapped[str] = mapped_column(String(32), unique=True, nullable=False, default=new_uid)
+    # Advanced whenever the password or the visibility changes: an unlock made before
+    # no longer matches (see `visibility.unlock_stamp`).
+    lock_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+    alias: Mapped[str] = mapped_column(String(100), unique=True, nullable=False)
+    title: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    description: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    style_sheet: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="public")
+    password_hash: Mapped[str | None] = mapped_column(String(255))
+    owner_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Bumped in the same transaction as any write that changes what the blog shows
+    # (see `content_versions`), so pages cached under it are never served stale.
+    content_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+
+    owner: Mapped[User] = relationship(back_populates="collections")
+
+
+class Post(db.Model):
+    __tablename__ = "posts"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "slug", name="uq_posts_collection_slug"),
+        Index("ix_posts_owner_created", "owner_id", "created"),
+        Index("ix_posts_collection_created", "collection_id", "created"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="SET NULL")
+    )
+    slug: Mapped[str | None] = mapped_column(String(255))
+    modify_token_hash: Mapped[str] = mapped_column(String(64), nullable=False)
+    appearance: Mapped[str] = mapped_column(String(8), nullable=False, default="norm")
+    language: Mapped[str] = mapped_column(String(16), nullable=False, default="")
+    rtl: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    title: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    body: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Derived at write time so reads never re-run extraction or Markdown.
+    display_title: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    tags: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    body_html: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    excerpt: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    views: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # 1…n within the blog when the post is pinned to its navigation, else None.
+    pinned_position: Mapped[int | None] = mapped_column(Integer)
+    # Crosspost targets requested at publish time, in the spec's shape.
+    crosspost: Mapped[list | None] = mapped_column(JSON)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Bumped by every write to the post (see `content_versions`): `updated` has one-second
+    # resolution, so it can't tell two edits in one second apart; this can.
+    content_version: Mapped[int] = mapped_column(
+        Integer, nullable=False, default=0, server_default="0"
+    )
+
+    owner: Mapped[User | None] = relationship()
+    collection: Mapped[Collection | None] = relationship()
+    tag_rows: Mapped[list["PostTag"]] = relationship(
+        cascade="all, delete-orphan", passive_deletes=True
+    )
+
+    @property
+    def unpublished(self) -> bool:
+        return self.body == ""
+
+
+class PostTag(db.Model):
+    """One row per (post, hashtag), casefolded, so tag pages are an index lookup."""
+
+    __tablename__ = "post_tags"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    tag: Mapped[str] = mapped_column(String(100), primary_key=True, index=True)
+
+
+class IdempotencyRecord(db.Model):
+    """One `Idempotency-Key` seen from one client: in flight, or its stored response."""
+
+    __tablename__ = "idempotency_keys"
+    __table_args__ = (UniqueConstraint("scope", "key", name="uq_idempotency_scope_key"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    scope: Mapped[str] = mapped_column(String(80), nullable=False)
+    key: Mapped[str] = mapped_column(String(128), nullable=False)
+    fingerprint: Mapped[str] = mapped_column(String(64), nullable=False)
+    status: Mapped[int | None] = mapped_column(Integer)
+    response: Mapped[str | None] = mapped_column(Text)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False, index=True)
+
+
+class Channel(db.Model):
+    """A connected account on another platform. Its credentials are sealed (secretbox)."""
+
+    __tablename__ = "channels"
+    __table_args__ = (
+        UniqueConstraint("user_id", "platform", "handle", name="uq_channels_user_platform_handle"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    platform: Mapped[str] = mapped_column(String(20), nullable=False)
+    handle: Mapped[str] = mapped_column(String(255), nullable=False)
+    account_id: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    base_url: Mapped[str] = mapped_column(String(500), nullable=False)
+    credentials: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(20), nullable=False, default="active")
+    status_reason: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    # Rate limits pause every delivery to this account until then; a lease keeps one
+    # publish at a time per account.
+    paused_until: Mapped[datetime | None] = mapped_column(DateTime)
+    busy_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class CrosspostBatch(db.Model):
+    """One crosspost request: the deliveries it asked for share its id and status."""
+
+    __tablename__ = "crosspost_batches"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    scheduled_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # The site's address as the request that asked for the crosspost saw it: the worker
+    # that builds permalinks later has no request to ask (SITE_URL, when set, wins).
+    site_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    deliveries: Mapped[list["Delivery"]] = relationship(
+        back_populates="batch", order_by="Delivery.position"
+    )
+
+
+class Delivery(db.Model):
+    """One post to one channel: the database row is the truth about it, and at most one
+    exists per (post, channel), so a post can't be sent to an account twice."""
+
+    __tablename__ = "deliveries"
+    __table_args__ = (
+        UniqueConstraint("post_id", "channel_id", name="uq_deliveries_post_channel"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    batch_id: Mapped[str] = mapped_column(
+        ForeignKey("crosspost_batches.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), nullable=False)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    channel_id: Mapped[int | None] = mapped_column(ForeignKey("channels.id", ondelete="SET NULL"))
+    position: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    platform: Mapped[str] = mapped_column(String(20), nullable=False)
+    handle: Mapped[str] = mapped_column(String(255), nullable=False, default="")
+    text: Mapped[str | None] = mapped_column(Text)  # the user's per-target text, if any
+    media_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    idempotency_key: Mapped[str] = mapped_column(String(64), nullable=False)
+    remote_id: Mapped[str | None] = mapped_column(String(255))
+    url: Mapped[str | None] = mapped_column(Text)
+    uri: Mapped[str | None] = mapped_column(Text)
+    cid: Mapped[str | None] = mapped_column(String(255))
+    error: Mapped[str | None] = mapped_column(Text)
+    published_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    batch: Mapped[CrosspostBatch] = relationship(back_populates="deliveries")
+    channel: Mapped[Channel | None] = relationship()
+    post: Mapped[Post] = relationship()
+
+
+class MediaFile(db.Model):
+    """An image uploaded for crossposting (`POST /api/media`)."""
+
+    __tablename__ = "media"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    mime_type: Mapped[str] = mapped_column(String(40), nullable=False)
+    alt_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    width: Mapped[int] = mapped_column(Integer, nullable=False)
+    height: Mapped[int] = mapped_column(Integer, nullable=False)
+    size: Mapped[int] = mapped_column(Integer, nullable=False)
+    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -1,0 +1,271 @@
+"""Running one delivery, and the sweep that keeps every delivery moving.
+
+The row in `deliveries` is the truth. A worker claims a row with a conditional UPDATE
+(only one worker can move it from queued to sending) and holds a lease on it and on its
+channel (one publish at a time per account). Whatever happens, the outcome is written
+back: published; retried later with full-jitter exponential backoff, or after the
+platform's own reset time (which pauses every delivery to that account); failed with the
+platform's own words; or `unconfirmed` when a request may have been applied and the
+platform gives us no way to make a retry safe. A worker that dies mid-delivery leaves an
+expired lease, which the sweep resolves the same way.
+"""
+
+import logging
+import random
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app
+from sqlalchemy import or_, select, update
+
+from writeas.core.clock import utcnow
+from writeas.core.db import db
+from writeas.core.errors import ServiceError
+from writeas.core.models import Channel, Delivery, MediaFile, Post
+from writeas.crossposting import channels
+from writeas.crossposting import content as content_builder
+from writeas.crossposting.platforms.base import AUTH, PUBLISHED, RETRY, UNKNOWN, Account, Outcome
+from writeas.services.visibility import not_shareable
+
+log = logging.getLogger(__name__)
+
+MAX_ATTEMPTS = 8
+BACKOFF_BASE = 5.0  # seconds
+BACKOFF_CAP = 3600.0
+BUSY_RETRY = timedelta(seconds=2)
+# Platforms where re-sending after an unknown outcome can't make a second post, because
+# the request carries a handle the platform dedupes on (Mastodon's Idempotency-Key, a
+# Bluesky record key chosen up front) or the platform reports the repeat as the post it
+# already has (LinkedIn's DUPLICATE_POST). Write.as and WriteFreely ignore Idempotency-Key
+# (only this project honours it), so they are not on the list.
+SAFE_TO_RESEND = frozenset({"mastodon", "bluesky", "linkedin"})
+
+
+def lease() -> timedelta:
+    """How long a worker may hold a delivery (and its account) before the sweep assumes
+    it died: longer than any one attempt can take, with every call's timeout."""
+    return timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
+
+
+def backoff(attempt: int) -> float:
+    """Full jitter: a random wait up to an exponentially growing cap."""
+    return random.uniform(0, min(BACKOFF_CAP, BACKOFF_BASE * 2**attempt))  # noqa: S311
+
+
+def _claim(delivery_id: str) -> bool:
+    now = utcnow()
+    claimed = db.session.execute(
+        update(Delivery)
+        .where(
+            Delivery.id == delivery_id,
+            Delivery.status == "queued",
+            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
+        )
+        .values(
+            status="sending",
+            locked_until=now + lease(),
+            attempts=Delivery.attempts + 1,
+            updated=now,
+        )
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
+
+
+def _hold_channel(channel: Channel) -> bool:
+    now = utcnow()
+    held = db.session.execute(
+        update(Channel)
+        .where(
+            Channel.id == channel.id,
+            or_(Channel.busy_until.is_(None), Channel.busy_until < now),
+            or_(Channel.paused_until.is_(None), Channel.paused_until <= now),
+        )
+        .values(busy_until=now + lease())
+    ).rowcount
+    db.session.commit()
+    return bool(held)
+
+
+def _requeue(delivery: Delivery, delay: timedelta, *, count_attempt: bool = True) -> None:
+    delivery.status = "queued"
+    delivery.locked_until = None
+    delivery.next_attempt_at = utcnow() + delay
+    if not count_attempt:
+        delivery.attempts -= 1
+
+
+def _fail(delivery: Delivery, status: str, error: str) -> None:
+    delivery.status = status
+    delivery.error = error
+    delivery.locked_until = None
+
+
+@dataclass(frozen=True)
+class Attempt:
+    """What a run did: when to run the delivery again (None: no need), and whether it held
+    its account — then the next delivery waiting for that account can go at once."""
+
+    again_in: float | None = None
+    held_account: bool = False
+
+
+def run(delivery_id: str) -> Attempt:
+    """Attempt one delivery."""
+    if not _claim(delivery_id):
+        return Attempt()
+    delivery = db.session.get(Delivery, delivery_id)
+    channel = delivery.channel
+    held = False
+    hidden = _no_longer_public(delivery.post)
+    if hidden is not None:
+        _fail(delivery, "failed", hidden)
+    elif channel is None:
+        _fail(delivery, "failed", "The channel was disconnected.")
+    elif channel.status != channels.ACTIVE:
+        _fail(delivery, "failed", f"The channel needs reconnecting: {channel.status_reason}")
+    elif not _hold_channel(channel):
+        wait = BUSY_RETRY
+        if channel.paused_until and channel.paused_until > utcnow():
+            wait = channel.paused_until - utcnow()
+        _requeue(delivery, wait, count_attempt=False)
+    else:
+        held = True
+        try:
+            outcome = _send(delivery, channel)
+        finally:
+            channel.busy_until = None
+        _apply(delivery, channel, outcome)
+    delivery.updated = utcnow()
+    db.session.commit()
+    again = None
+    if delivery.status == "queued":
+        again = max(0.0, (delivery.next_attempt_at - utcnow()).total_seconds())
+    return Attempt(again, held)
+
+
+def _no_longer_public(post: Post) -> str | None:
+    """Between the request and the sending (a scheduled crosspost waits for days) the
+    author may have unpublished the post or closed its blog."""
+    reason = not_shareable(post)
+    return f"Not sent when due: {reason}." if reason else None
+
+
+def next_for_account(delivery_id: str) -> str | None:
+    """The delivery that was waiting for this one's account (it found the account busy),
+    made due now: with one publish at a time per account, a burst to one account then
+    moves as fast as the account allows, instead of at the pace of the busy retries."""
+    delivery = db.session.get(Delivery, delivery_id)
+    if delivery is None or delivery.channel_id is None:
+        return None
+    now = utcnow()
+    waiting = db.session.scalar(
+        select(Delivery)
+        .where(
+            Delivery.channel_id == delivery.channel_id,
+            Delivery.id != delivery.id,  # its own retry keeps its backoff
+            Delivery.status == "queued",
+            Delivery.next_attempt_at <= now + BUSY_RETRY,
+        )
+        .order_by(Delivery.next_attempt_at, Delivery.created)
+        .limit(1)
+    )
+    if waiting is None:
+        return None
+    waiting.next_attempt_at = min(waiting.next_attempt_at, now)
+    db.session.commit()
+    return waiting.id
+
+
+def _send(delivery: Delivery, channel: Channel) -> Outcome:
+    platform = channels.platform_of(channel.platform)
+    try:
+        files = [db.session.get(MediaFile, i) for i in delivery.media_ids]
+        body = content_builder.build(delivery, platform, [f for f in files if f is not None])
+        account = Account(channel.handle, channel.account_id, channels.credentials(channel))
+    except (ServiceError, ValueError) as error:
+        return Outcome("permanent", error=getattr(error, "message", None) or str(error))
+    with channels.http_client() as http:
+        try:
+            return platform.publish(http, channel.base_url, account, body)
+        except Exception as error:  # a bug in an adapter must not lose the delivery
+            log.exception("Adapter %s failed on delivery %s", platform.name, delivery.id)
+            return Outcome(UNKNOWN, error=f"Internal error while sending: {type(error).__name__}")
+
+
+def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
+    if outcome.credentials:
+        channels.store_credentials(channel, outcome.credentials)
+    if outcome.kind == PUBLISHED:
+        delivery.status = "published"
+        delivery.remote_id, delivery.url = outcome.post_id, outcome.url
+        delivery.uri, delivery.cid = outcome.uri, outcome.cid
+        delivery.error = None
+        delivery.published_at = utcnow()
+        delivery.locked_until = None
+    elif outcome.kind == RETRY or (outcome.kind == UNKNOWN and delivery.platform in SAFE_TO_RESEND):
+        _retry(delivery, channel, outcome)
+    elif outcome.kind == UNKNOWN:
+        _fail(
+            delivery,
+            "unconfirmed",
+            f"{outcome.error} — {delivery.platform} offers no way to "
+            "resend safely, so check the account before retrying.",
+        )
+    elif outcome.kind == AUTH:
+        channels.needs_reconnect(channel, outcome.error or "Credentials were rejected.")
+        _fail(
+            delivery,
+            "failed",
+            f"{delivery.platform} rejected the credentials: "
+            f"{outcome.error}. Reconnect the channel, then retry.",
+        )
+    else:
+        _fail(delivery, "failed", outcome.error or "Refused by the platform.")
+
+
+def _retry(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
+    if delivery.attempts >= MAX_ATTEMPTS:
+        _fail(delivery, "failed", f"Gave up after {delivery.attempts} attempts: {outcome.error}")
+        return
+    delay = backoff(delivery.attempts)
+    if outcome.retry_after is not None:
+        channels.pause(channel, outcome.retry_after)
+        delay = max(delay, outcome.retry_after)
+    delivery.error = outcome.error
+    _requeue(delivery, timedelta(seconds=delay))
+
+
+def sweep(enqueue) -> int:
+    """Make everything due move: scheduled deliveries whose time came, deliveries whose
+    worker died (expired lease), and queued ones nobody enqueued. Answers how many were
+    enqueued."""
+    now = utcnow()
+    db.session.execute(
+        update(Delivery)
+        .where(Delivery.status == "scheduled", Delivery.next_attempt_at <= now)
+        .values(status="queued", updated=now)
+    )
+    stuck = db.session.scalars(
+        select(Delivery).where(Delivery.status == "sending", Delivery.locked_until < now)
+    ).all()
+    for delivery in stuck:
+        if delivery.platform in SAFE_TO_RESEND:
+            _requeue(delivery, timedelta(0))
+        else:
+            _fail(
+                delivery,
+                "unconfirmed",
+                "The worker stopped while sending; "
+                f"{delivery.platform} offers no way to resend safely, so check the account "
+                "before retrying.",
+            )
+        if delivery.channel is not None:
+            delivery.channel.busy_until = None
+    db.session.commit()
+    due = db.session.scalars(
+        select(Delivery.id).where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
+    ).all()
+    for delivery_id in due:
+        enqueue(delivery_id)
+    return len(due)

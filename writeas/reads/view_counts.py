@@ -1,0 +1,66 @@
+"""Page-view counting that never turns a read into a synchronous write.
+
+Reads add to an in-process tally; a background thread folds the tallies into the posts
+table every few seconds in one short transaction, so a popular post costs one UPDATE per
+interval instead of one per read. A flush that fails keeps its tallies for the next try,
+and the process flushes once more when it exits, so only a hard kill can drop the last
+interval's counts (views are statistics, not acknowledged writes).
+"""
+
+import atexit
+import logging
+import threading
+from collections import Counter
+
+from sqlalchemy import update
+
+from writeas.core.db import db
+from writeas.core.models import Post
+
+log = logging.getLogger(__name__)
+
+
+class ViewCounter:
+    def __init__(self, app, interval: float):
+        self._app = app
+        self._interval = interval
+        self._pending: Counter[str] = Counter()
+        self._lock = threading.Lock()
+        self._wake = threading.Event()
+        self._thread: threading.Thread | None = None
+        atexit.register(self.flush)
+
+    def record(self, post_id: str) -> None:
+        with self._lock:
+            self._pending[post_id] += 1
+            if self._thread is None or not self._thread.is_alive():
+                self._thread = threading.Thread(target=self._run, name="view-counter", daemon=True)
+                self._thread.start()
+
+    def pending(self, post_id: str) -> int:
+        with self._lock:
+            return self._pending.get(post_id, 0)
+
+    def flush(self) -> None:
+        with self._lock:
+            batch, self._pending = self._pending, Counter()
+        if not batch:
+            return
+        try:
+            with self._app.app_context():
+                # Sorted so concurrent flushers lock rows in the same order (no deadlocks).
+                for post_id in sorted(batch):
+                    db.session.execute(
+                        update(Post)
+                        .where(Post.id == post_id)
+                        .values(views=Post.views + batch[post_id])
+                    )
+                db.session.commit()
+        except Exception:
+            log.exception("Could not save %d view counts; will retry", len(batch))
+            with self._lock:
+                self._pending.update(batch)
+
+    def _run(self) -> None:
+        while not self._wake.wait(self._interval):
+            self.flush()

@@ -1,0 +1,129 @@
+"""Who may read what. Every read path — API, pages, feeds, listings — asks here, so a
+private blog or a scheduled post can't leak through a route that forgot a rule."""
+
+import hashlib
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import ColumnElement, and_
+
+from writeas.core.clock import utcnow
+from writeas.core.errors import ServiceError
+from writeas.core.models import Collection, Post, User
+from writeas.core.passwords import verify_password
+
+VISIBILITIES = ("public", "unlisted", "private", "password")
+# WriteFreely's numeric values, which some clients send.
+LEGACY_VISIBILITY = {0: "unlisted", 1: "public", 2: "private", 4: "password"}
+NOT_FOUND = "Collection not found."
+POST_NOT_FOUND = "Post not found."
+PROTECTED = "This blog is password-protected."
+
+
+def unlock_stamp(collection: Collection) -> str:
+    """What a web session keeps for a blog it unlocked: bound to the blog's own uid (a new
+    blog that gets an old id can't match), its lock version and its password hash (a
+    changed password or visibility revokes every earlier unlock)."""
+    material = f"{collection.uid}:{collection.lock_version}:{collection.password_hash}"
+    return hashlib.sha256(material.encode()).hexdigest()[:32]
+
+
+class PasswordAttempts(Protocol):
+    """Bounds password guesses at a blog: `before` refuses (429) a reader who has failed
+    too often lately, `failed` counts one more failure. Each guess costs a KDF run."""
+
+    def before(self, collection: Collection) -> None: ...
+
+    def failed(self, collection: Collection) -> None: ...
+
+
+def check_blog_password(
+    collection: Collection, password: str, attempts: PasswordAttempts | None
+) -> bool:
+    if not collection.password_hash:
+        return False
+    if attempts is not None:
+        attempts.before(collection)
+    if verify_password(collection.password_hash, password):
+        return True
+    if attempts is not None:
+        attempts.failed(collection)
+    return False
+
+
+@dataclass(frozen=True)
+class Reader:
+    """The person reading: maybe a user, maybe holding a blog's password (API header) or
+    having unlocked some blogs in their web session (`unlocked` holds their stamps)."""
+
+    user: User | None = None
+    password: str | None = None
+    unlocked: frozenset[str] = field(default_factory=frozenset)
+    attempts: PasswordAttempts | None = None
+    # Stamps of blogs whose password this reader proved in this request: one request may
+    # check a blog more than once, and each check would run the KDF again.
+    _proved: set[str] = field(default_factory=set, compare=False, repr=False)
+
+    def owns(self, collection: Collection) -> bool:
+        return self.user is not None and collection.owner_id == self.user.id
+
+    def has_unlocked(self, collection: Collection) -> bool:
+        if not (self.unlocked or self.password):
+            return False
+        stamp = unlock_stamp(collection)
+        if stamp in self.unlocked or stamp in self._proved:
+            return True
+        if self.password and check_blog_password(collection, self.password, self.attempts):
+            self._proved.add(stamp)
+            return True
+        return False
+
+
+ANONYMOUS = Reader()
+
+
+def check_collection(collection: Collection, reader: Reader) -> None:
+    if reader.owns(collection):
+        return
+    if collection.visibility == "private":
+        raise ServiceError(404, NOT_FOUND)
+    if collection.visibility == "password" and not reader.has_unlocked(collection):
+        raise ServiceError(403, PROTECTED)
+
+
+def is_scheduled(post: Post, now: datetime | None = None) -> bool:
+    return post.created > (now or utcnow())
+
+
+def check_post(post: Post, reader: Reader) -> None:
+    """404 for posts the reader may not know exist (private blog, not yet published),
+    worded as for an id that doesn't exist at all."""
+    if post.collection is not None:
+        if post.collection.visibility == "private" and not reader.owns(post.collection):
+            raise ServiceError(404, POST_NOT_FOUND)
+        check_collection(post.collection, reader)
+    owner = reader.user is not None and post.owner_id == reader.user.id
+    if is_scheduled(post) and not owner:
+        raise ServiceError(404, POST_NOT_FOUND)
+
+
+def not_shareable(post: Post) -> str | None:
+    """Why the post may not be sent to other sites, if it may not: a crosspost must never
+    carry what readers here can't see."""
+    if post.unpublished:
+        return "the post was unpublished"
+    blog = post.collection
+    if blog is not None and blog.visibility == "private":
+        return "the post's blog is private"
+    if blog is not None and blog.visibility == "password":
+        return "the post's blog is password-protected"
+    return None
+
+
+def published_filter(reader: Reader, collection: Collection) -> ColumnElement[bool]:
+    """SQL for "posts of this blog the reader may see" (the blog itself already checked)."""
+    live = Post.body != ""
+    if reader.owns(collection):
+        return live
+    return and_(live, Post.created <= utcnow())
