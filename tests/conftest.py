@@ -6,18 +6,19 @@ import shutil
 import threading
 from pathlib import Path
 
-# Crosspost deliveries run in the request that queues them (huey's immediate mode), and
-# the platforms' test servers live on loopback. Set before the app is imported.
-os.environ.setdefault("HUEY_IMMEDIATE", "true")
-os.environ.setdefault("ALLOW_PRIVATE_NETWORK_TARGETS", "true")
-
-import httpx  # noqa: E402
-import pytest  # noqa: E402
-from sqlalchemy import text  # noqa: E402
-from werkzeug.serving import make_server  # noqa: E402
+import httpx
+import pytest
+from sqlalchemy import text
+from werkzeug.serving import make_server
 
 from writeas import create_app
 from writeas.core.db import db
+from writeas.settings import Settings
+
+# Crosspost deliveries run in the request that queues them (huey's immediate mode), and
+# the platforms' test servers live on loopback. Read whenever an app's settings are.
+os.environ.setdefault("HUEY_IMMEDIATE", "true")
+os.environ.setdefault("ALLOW_PRIVATE_NETWORK_TARGETS", "true")
 
 POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
@@ -42,12 +43,14 @@ def make_app(tmp_path, monkeypatch, database_url):
     built = []
 
     def build(schema: bool = True, **overrides):
+        """`overrides` name settings as their environment variables do (`POSTS_PER_PAGE=2`)."""
         # Tests write far faster than people; the write limits get their own tests.
         limits = {
-            "ANON_WRITE_RATE_LIMIT": "100000 per minute",
-            "USER_WRITE_RATE_LIMIT": "100000 per minute",
+            "anon_write_rate_limit": "100000 per minute",
+            "user_write_rate_limit": "100000 per minute",
         }
-        app = create_app({"TESTING": True, **limits, **overrides})
+        named = {name.lower(): value for name, value in overrides.items()}
+        app = create_app(Settings.from_environment(testing=True, **{**limits, **named}))
         with app.app_context():
             if POSTGRES_URL and not built:
                 _reset_postgres()

@@ -9,7 +9,9 @@ from conftest import POSTGRES_URL
 from flask_migrate import upgrade
 from sqlalchemy import inspect, text
 
+from writeas import create_app
 from writeas.core.db import db
+from writeas.settings import Settings
 
 
 def test_secret_key_is_generated_once_and_kept(make_app, tmp_path):
@@ -31,9 +33,7 @@ def test_secret_key_from_the_environment_wins(make_app, monkeypatch):
 
 def test_default_database_is_sqlite_in_the_instance_folder(make_app, monkeypatch, tmp_path):
     monkeypatch.delenv("DATABASE_URL")
-    from writeas import create_app
-
-    app = create_app({"TESTING": True})
+    app = create_app(Settings.from_environment(testing=True))
     assert (
         app.config["SQLALCHEMY_DATABASE_URI"] == f"sqlite:///{tmp_path / 'instance' / 'writeas.db'}"
     )
@@ -47,13 +47,32 @@ def test_sqlite_runs_in_wal_mode_with_a_busy_timeout(app):
         assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
 
 
-def test_postgres_urls_use_psycopg3(make_app, monkeypatch):
-    monkeypatch.setenv("DATABASE_URL", "postgres://u:p@db.example/name")
-    from writeas import settings as config
-
-    assert config.load("/tmp/unused-instance")["SQLALCHEMY_DATABASE_URI"] == (
+def test_postgres_urls_use_psycopg3(tmp_path):
+    environment = {"DATABASE_URL": "postgres://u:p@db.example/name", "INSTANCE_PATH": str(tmp_path)}
+    settings = Settings.from_environment(environment)
+    assert settings.flask_config()["SQLALCHEMY_DATABASE_URI"] == (
         "postgresql+psycopg://u:p@db.example/name"
     )
+
+
+def test_settings_come_from_the_environment_by_name(tmp_path):
+    settings = Settings.from_environment(
+        {
+            "INSTANCE_PATH": str(tmp_path),
+            "POSTS_PER_PAGE": "7",
+            "RATELIMIT_ENABLED": "off",
+            "SITE_URL": "https://example.com/",
+            "REDIS_URL": "redis://r:6379/0",
+            "OUTBOUND_TIMEOUT_SECONDS": "2.5",
+        }
+    )
+    assert settings.posts_per_page == 7 and settings.ratelimit_enabled is False
+    assert settings.site_url == "https://example.com" and settings.outbound_timeout_seconds == 2.5
+    # Redis, when named, carries the rate-limit counts and the queue too.
+    assert settings.ratelimit_storage_uri == "redis://r:6379/0"
+    assert settings.queue_redis_url == "redis://r:6379/0"
+    with pytest.raises(RuntimeError, match="POSTS_PER_PAGE"):
+        Settings.from_environment({"INSTANCE_PATH": str(tmp_path), "POSTS_PER_PAGE": "many"})
 
 
 def test_migrations_build_exactly_the_models_schema(make_app):

@@ -5,6 +5,7 @@ Deliveries run through the real engine and the real Mastodon adapter against the
 Mastodon server (tests/platform_servers/mastodon.py); huey runs in immediate mode."""
 
 import io
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -324,7 +325,8 @@ def test_unknown_outcome_is_resent_with_the_same_key_and_posts_once(api, alice, 
     state, _ = fake
     post = api.publish(alice, body="Timeout after send")
     state.slow_seconds = 2
-    app.config["OUTBOUND_TIMEOUT_SECONDS"] = 1.0
+    settings = app.extensions["writeas.settings"]
+    app.extensions["writeas.settings"] = replace(settings, outbound_timeout_seconds=1.0)
     result = api.call(
         "POST",
         f"/api/posts/{post['id']}/crossposts",

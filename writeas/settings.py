@@ -1,37 +1,144 @@
-"""Settings read from the environment, so one build runs anywhere without edits."""
+"""Every setting, read from the environment in this one place, into a frozen value that the
+factory hands on (`current()` finds it again inside a request or a task). Nothing else
+reads `os.environ`, and nothing reads it at import time, so one build runs anywhere
+without edits and a test can build an app from settings of its own.
+
+This module imports nothing of ours, so every layer may ask it for a value.
+"""
 
 import os
 import secrets
+from collections.abc import Mapping
+from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
+from flask import current_app
 
-def _bool(value: str | None, default: bool = False) -> bool:
-    if value is None or value == "":
-        return default
-    return value.strip().lower() in {"1", "true", "yes", "on"}
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+EXTENSION = "writeas.settings"
 
 
-def _int(name: str, default: int) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw.strip() == "":
-        return default
+@dataclass(frozen=True)
+class Settings:
+    instance_path: str
+    database_url: str
+    secret_key: str
+    # `id:base64(32 bytes)[,…]`; empty: a key generated once into the instance folder.
+    credentials_keys: str = ""
+    site_name: str = "Write.as-compatible"
+    site_url: str = ""
+    max_content_length: int = 2 * 1024 * 1024
+    max_collections_per_user: int = 20
+    posts_per_page: int = 10
+    login_rate_limit: str = "10 per 5 minutes"
+    render_rate_limit: str = "30 per minute"
+    media_upload_rate_limit: str = "60 per hour"
+    anon_write_rate_limit: str = "30 per minute;300 per hour"
+    user_write_rate_limit: str = "120 per minute;3000 per hour"
+    ratelimit_storage_uri: str = "memory://"
+    ratelimit_enabled: bool = True
+    redis_url: str = ""
+    huey_redis_url: str = ""
+    huey_immediate: bool = False
+    allow_private_network_targets: bool = False
+    outbound_timeout_seconds: float = 15.0
+    delivery_lease_seconds: int = 180
+    media_max_bytes: int = 20 * 1024 * 1024
+    page_cache_mb: int = 32
+    view_flush_seconds: float = 2.0
+    sqlite_busy_timeout_ms: int = 5000
+    session_cookie_secure: bool = False
+    trusted_proxies: int = 0
+    testing: bool = False
+
+    @classmethod
+    def from_environment(cls, environ: Mapping[str, str] | None = None, **overrides):
+        """Settings from the environment (each field's variable is its name in capitals),
+        then `overrides` by field name."""
+        env = os.environ if environ is None else environ
+        instance = Path(env.get("INSTANCE_PATH") or PROJECT_ROOT / "instance")
+        values: dict = {
+            "instance_path": str(instance),
+            "database_url": _database_url(env.get("DATABASE_URL", ""), instance),
+            "secret_key": env.get("SECRET_KEY") or _instance_secret_key(instance),
+        }
+        for field in fields(cls):
+            raw = env.get(field.name.upper())
+            if field.name in values or raw is None or raw.strip() == "":
+                continue
+            values[field.name] = _parsed(field.name, field.type, raw)
+        values["site_url"] = values.get("site_url", "").rstrip("/")
+        if "ratelimit_storage_uri" not in values and values.get("redis_url"):
+            values["ratelimit_storage_uri"] = values["redis_url"]
+        return replace(cls(**values), **overrides)
+
+    @property
+    def queue_redis_url(self) -> str:
+        return self.huey_redis_url or self.redis_url
+
+    def flask_config(self) -> dict:
+        """What Flask and its extensions read from `app.config`."""
+        return {
+            "TESTING": self.testing,
+            "SECRET_KEY": self.secret_key,
+            "SQLALCHEMY_DATABASE_URI": self.database_url,
+            # A server connection can die between requests (a restart, a proxy's idle
+            # timeout); pinging on checkout finds out first. A SQLite file can't.
+            "SQLALCHEMY_ENGINE_OPTIONS": {
+                "pool_pre_ping": not self.database_url.startswith("sqlite")
+            },
+            "MAX_CONTENT_LENGTH": self.max_content_length,
+            "RATELIMIT_STORAGE_URI": self.ratelimit_storage_uri,
+            "RATELIMIT_ENABLED": self.ratelimit_enabled,
+            "SESSION_COOKIE_HTTPONLY": True,
+            "SESSION_COOKIE_SAMESITE": "Lax",
+            "SESSION_COOKIE_SECURE": self.session_cookie_secure,
+            "WTF_CSRF_CHECK_DEFAULT": False,
+        }
+
+
+def current() -> Settings:
+    """The settings of the app serving this request or running this task."""
+    return current_app.extensions[EXTENSION]
+
+
+_TRUE = {"1", "true", "yes", "on"}
+
+
+def _parsed(name: str, kind, raw: str):
+    raw = raw.strip()
+    if kind in (bool, "bool"):
+        return raw.lower() in _TRUE
     try:
-        return int(raw)
+        if kind in (int, "int"):
+            return int(raw)
+        if kind in (float, "float"):
+            return float(raw)
     except ValueError as exc:
-        raise RuntimeError(f"{name} must be an integer, got {raw!r}") from exc
+        raise RuntimeError(f"{name.upper()} must be a number, got {raw!r}") from exc
+    return raw
 
 
-def _secret_key(instance_path: Path) -> str:
-    """Keep one generated key per install so sessions survive restarts and every worker agrees."""
-    configured = os.environ.get("SECRET_KEY")
-    if configured:
-        return configured
-    key_file = instance_path / "secret_key"
+def _database_url(url: str, instance: Path) -> str:
+    url = url.strip()
+    if not url:
+        instance.mkdir(parents=True, exist_ok=True)
+        return f"sqlite:///{instance / 'writeas.db'}"
+    # Heroku-style URLs name the old driver; psycopg 3 is the one we ship.
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _instance_secret_key(instance: Path) -> str:
+    """One generated key per install, so sessions survive restarts and every worker agrees."""
+    key_file = instance / "secret_key"
     try:
         return key_file.read_text().strip()
     except FileNotFoundError:
         pass
-    instance_path.mkdir(parents=True, exist_ok=True)
+    instance.mkdir(parents=True, exist_ok=True)
     key = secrets.token_urlsafe(48)
     # O_EXCL makes concurrent first starts (several gunicorn workers) agree on one key.
     try:
@@ -41,56 +148,3 @@ def _secret_key(instance_path: Path) -> str:
     with os.fdopen(fd, "w") as handle:
         handle.write(key)
     return key
-
-
-def _database_url(instance_path: Path) -> str:
-    url = os.environ.get("DATABASE_URL", "").strip()
-    if not url:
-        instance_path.mkdir(parents=True, exist_ok=True)
-        return f"sqlite:///{instance_path / 'writeas.db'}"
-    # Heroku-style URLs name the old driver; psycopg 3 is the one we ship.
-    if url.startswith("postgres://"):
-        url = "postgresql+psycopg://" + url[len("postgres://") :]
-    elif url.startswith("postgresql://"):
-        url = "postgresql+psycopg://" + url[len("postgresql://") :]
-    return url
-
-
-def load(instance_path: str) -> dict:
-    path = Path(instance_path)
-    database_url = _database_url(path)
-    return {
-        "SECRET_KEY": _secret_key(path),
-        "SQLALCHEMY_DATABASE_URI": database_url,
-        # A server connection can die between requests (a restart, a proxy's idle timeout);
-        # pinging on checkout finds out first. A SQLite file can't go away like that.
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": not database_url.startswith("sqlite")},
-        "MAX_CONTENT_LENGTH": _int("MAX_CONTENT_LENGTH", 2 * 1024 * 1024),
-        "SITE_NAME": os.environ.get("SITE_NAME", "Write.as-compatible"),
-        "SITE_URL": os.environ.get("SITE_URL", "").rstrip("/"),
-        "MAX_COLLECTIONS_PER_USER": _int("MAX_COLLECTIONS_PER_USER", 20),
-        "POSTS_PER_PAGE": _int("POSTS_PER_PAGE", 10),
-        "LOGIN_RATE_LIMIT": os.environ.get("LOGIN_RATE_LIMIT", "10 per 5 minutes"),
-        "RENDER_RATE_LIMIT": os.environ.get("RENDER_RATE_LIMIT", "30 per minute"),
-        "MEDIA_UPLOAD_RATE_LIMIT": os.environ.get("MEDIA_UPLOAD_RATE_LIMIT", "60 per hour"),
-        "ANON_WRITE_RATE_LIMIT": os.environ.get(
-            "ANON_WRITE_RATE_LIMIT", "30 per minute;300 per hour"
-        ),
-        "USER_WRITE_RATE_LIMIT": os.environ.get(
-            "USER_WRITE_RATE_LIMIT", "120 per minute;3000 per hour"
-        ),
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
-        or os.environ.get("REDIS_URL")
-        or "memory://",
-        "RATELIMIT_ENABLED": _bool(os.environ.get("RATELIMIT_ENABLED"), True),
-        "ALLOW_PRIVATE_NETWORK_TARGETS": _bool(os.environ.get("ALLOW_PRIVATE_NETWORK_TARGETS")),
-        "OUTBOUND_TIMEOUT_SECONDS": float(os.environ.get("OUTBOUND_TIMEOUT_SECONDS") or 15),
-        "DELIVERY_LEASE_SECONDS": _int("DELIVERY_LEASE_SECONDS", 180),
-        "MEDIA_MAX_BYTES": _int("MEDIA_MAX_BYTES", 20 * 1024 * 1024),
-        "PAGE_CACHE_MB": _int("PAGE_CACHE_MB", 32),
-        "VIEW_FLUSH_SECONDS": float(os.environ.get("VIEW_FLUSH_SECONDS", "2") or 2),
-        "SQLITE_BUSY_TIMEOUT_MS": _int("SQLITE_BUSY_TIMEOUT_MS", 5000),
-        "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
-        "SESSION_COOKIE_SECURE": _bool(os.environ.get("SESSION_COOKIE_SECURE"), False),
-    }

@@ -1,5 +1,9 @@
-"""The huey consumer's entry point: `huey_consumer writeas.worker.huey`."""
+"""The huey consumer's entry point: `huey_consumer writeas.worker.huey`.
 
-from writeas.crossposting.queue import huey
+The worker builds the app once (its settings, its database) and runs its queue's tasks in
+that app's context; the web processes only enqueue."""
 
-__all__ = ["huey"]
+from writeas import create_app
+
+app = create_app()
+huey = app.extensions["writeas.queue"].huey

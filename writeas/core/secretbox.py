@@ -65,8 +65,9 @@ def _parse(spec: str) -> list[tuple[str, bytes]]:
     return keys
 
 
-def load_keys(instance_path: str) -> list[tuple[str, bytes]]:
-    spec = os.environ.get("CREDENTIALS_KEYS", "").strip()
+def load_keys(instance_path: str, spec: str = "") -> list[tuple[str, bytes]]:
+    """The keys `spec` (CREDENTIALS_KEYS) names, or the one generated into the instance."""
+    spec = spec.strip()
     if spec:
         return _parse(spec)
     key_file = Path(instance_path) / "credentials_key"

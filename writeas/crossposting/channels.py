@@ -12,6 +12,7 @@ from typing import Any
 from flask import current_app
 from sqlalchemy import select
 
+from writeas import settings
 from writeas.core import outbound
 from writeas.core.clock import utcnow
 from writeas.core.db import db
@@ -31,11 +32,11 @@ def box() -> SecretBox:
 
 
 def allow_private() -> bool:
-    return bool(current_app.config["ALLOW_PRIVATE_NETWORK_TARGETS"])
+    return settings.current().allow_private_network_targets
 
 
 def http_client():
-    seconds = float(current_app.config["OUTBOUND_TIMEOUT_SECONDS"])
+    seconds = settings.current().outbound_timeout_seconds
     return outbound.client(
         allow_private(), outbound.httpx.Timeout(seconds, connect=min(5.0, seconds))
     )

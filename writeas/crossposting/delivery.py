@@ -15,9 +15,9 @@ import random
 from dataclasses import dataclass
 from datetime import timedelta
 
-from flask import current_app
 from sqlalchemy import or_, select, update
 
+from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
@@ -44,7 +44,7 @@ SAFE_TO_RESEND = frozenset({"mastodon", "bluesky", "linkedin"})
 def lease() -> timedelta:
     """How long a worker may hold a delivery (and its account) before the sweep assumes
     it died: longer than any one attempt can take, with every call's timeout."""
-    return timedelta(seconds=current_app.config["DELIVERY_LEASE_SECONDS"])
+    return timedelta(seconds=settings.current().delivery_lease_seconds)
 
 
 def backoff(attempt: int) -> float:

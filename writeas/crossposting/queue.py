@@ -6,68 +6,74 @@ hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (
 The queue only carries delivery ids: the database says what each delivery is and whether
 it still needs doing, so a lost or repeated message can neither drop nor double a post.
 
-Run the worker with `huey_consumer writeas.worker.huey` (`make run` starts one).
+Each app has one queue, built from its settings on first use. Its tasks run in that app's
+context; the web side only enqueues. The consumer runs `huey_consumer writeas.worker.huey`
+(`make run` starts one).
 """
 
-import os
 from contextlib import contextmanager
+from functools import cached_property
 from pathlib import Path
 
-from flask import has_app_context
-from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+from flask import Flask, current_app, has_app_context
+from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+
+from writeas.crossposting import delivery
+
+EXTENSION = "writeas.queue"
 
 
-def _make_huey():
-    if os.environ.get("HUEY_IMMEDIATE", "").lower() == "true":
-        return MemoryHuey("writeas", immediate=True)
-    url = os.environ.get("HUEY_REDIS_URL") or os.environ.get("REDIS_URL")
-    if url:
-        return RedisHuey("writeas", url=url)
-    instance = Path(os.environ.get("INSTANCE_PATH") or Path(__file__).parent.parent / "instance")
-    instance.mkdir(parents=True, exist_ok=True)
-    return SqliteHuey("writeas", filename=str(instance / "huey.db"))
+class Queue:
+    def __init__(self, app: Flask):
+        self._app = app
+        self._settings = app.extensions["writeas.settings"]
+
+    @cached_property
+    def huey(self) -> Huey:
+        settings = self._settings
+        if settings.huey_immediate:
+            huey = MemoryHuey("writeas", immediate=True)
+        elif settings.queue_redis_url:
+            huey = RedisHuey("writeas", url=settings.queue_redis_url)
+        else:
+            instance = Path(settings.instance_path)
+            instance.mkdir(parents=True, exist_ok=True)
+            huey = SqliteHuey("writeas", filename=str(instance / "huey.db"))
+        self._deliver = huey.task(name="deliver")(self._run_delivery)
+        huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
+        return huey
+
+    @contextmanager
+    def _context(self):
+        """In immediate mode a task runs inside the request that queued it, and shares its
+        database session (so the request sees the outcome); in the worker, in the app's."""
+        if has_app_context():
+            yield
+            return
+        with self._app.app_context():
+            yield
+
+    def enqueue_delivery(self, delivery_id: str) -> None:
+        _ = self.huey  # the tasks exist once huey does
+        self._deliver(delivery_id)
+
+    def _run_delivery(self, delivery_id: str) -> None:
+        with self._context():
+            attempt = delivery.run(delivery_id)
+            waiting = delivery.next_for_account(delivery_id) if attempt.held_account else None
+        if attempt.again_in is not None and not self.huey.immediate:
+            self._deliver.schedule((delivery_id,), delay=max(1, int(attempt.again_in)))
+        if waiting is not None:
+            self._deliver(waiting)
+
+    def sweep(self) -> int:
+        with self._context():
+            return delivery.sweep(self.enqueue_delivery)
 
 
-huey = _make_huey()
-_worker_app = None
-
-
-@contextmanager
-def _app_context():
-    """In immediate mode the task runs inside the request that queued it, and shares its
-    database session (so the request sees the outcome); in the worker, one app, built once."""
-    global _worker_app
-    if has_app_context():
-        yield
-        return
-    if _worker_app is None:
-        from writeas import create_app
-
-        _worker_app = create_app()
-    with _worker_app.app_context():
-        yield
-
-
-@huey.task()
-def deliver(delivery_id: str) -> None:
-    from writeas.crossposting import delivery
-
-    with _app_context():
-        attempt = delivery.run(delivery_id)
-        waiting = delivery.next_for_account(delivery_id) if attempt.held_account else None
-    if attempt.again_in is not None and not huey.immediate:
-        deliver.schedule((delivery_id,), delay=max(1, int(attempt.again_in)))
-    if waiting is not None:
-        deliver(waiting)
+def current() -> Queue:
+    return current_app.extensions[EXTENSION]
 
 
 def enqueue_delivery(delivery_id: str) -> None:
-    deliver(delivery_id)
-
-
-@huey.periodic_task(crontab(minute="*"))
-def sweep() -> int:
-    from writeas.crossposting import delivery
-
-    with _app_context():
-        return delivery.sweep(enqueue_delivery)
+    current().enqueue_delivery(delivery_id)

@@ -18,11 +18,12 @@ counts.
 import math
 import time
 
-from flask import current_app, g, request
+from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from limits import parse_many
 
+from writeas import settings
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, User
 from writeas.http.urls import is_api
@@ -51,8 +52,8 @@ def _writer() -> str:
 
 def _write_limit() -> str:
     if _writer().startswith("user:"):
-        return current_app.config["USER_WRITE_RATE_LIMIT"]
-    return current_app.config["ANON_WRITE_RATE_LIMIT"]
+        return settings.current().user_write_rate_limit
+    return settings.current().anon_write_rate_limit
 
 
 def _not_a_write() -> bool:
@@ -68,7 +69,7 @@ limiter = Limiter(
 
 
 def _login_limit() -> str:
-    return current_app.config["LOGIN_RATE_LIMIT"]
+    return settings.current().login_rate_limit
 
 
 def _failed(response) -> bool:
@@ -86,10 +87,10 @@ login_limit = limiter.shared_limit(
 
 def _over(limit_setting: str, *key: str) -> int | None:
     """Seconds until a budget named by a setting has room again, or None when it has."""
-    if not current_app.config["RATELIMIT_ENABLED"]:
+    if not settings.current().ratelimit_enabled:
         return None
     strategy = limiter.limiter
-    for item in parse_many(current_app.config[limit_setting]):
+    for item in parse_many(getattr(settings.current(), limit_setting)):
         if not strategy.test(item, *key):
             reset, _remaining = strategy.get_window_stats(item, *key)
             return max(1, math.ceil(reset - time.time()))
@@ -104,8 +105,8 @@ def _check(limit_setting: str, message: str, *key: str) -> None:
 
 
 def _hit(limit_setting: str, *key: str) -> None:
-    if current_app.config["RATELIMIT_ENABLED"]:
-        for item in parse_many(current_app.config[limit_setting]):
+    if settings.current().ratelimit_enabled:
+        for item in parse_many(getattr(settings.current(), limit_setting)):
             limiter.limiter.hit(item, *key)
 
 
@@ -125,10 +126,10 @@ class _BlogPasswordAttempts:
         return ("blog-password", get_remote_address(), collection.uid)
 
     def before(self, collection: Collection) -> None:
-        _check("LOGIN_RATE_LIMIT", self.MESSAGE, *self._key(collection))
+        _check("login_rate_limit", self.MESSAGE, *self._key(collection))
 
     def failed(self, collection: Collection) -> None:
-        _hit("LOGIN_RATE_LIMIT", *self._key(collection))
+        _hit("login_rate_limit", *self._key(collection))
 
 
 password_attempts = _BlogPasswordAttempts()
@@ -136,7 +137,7 @@ password_attempts = _BlogPasswordAttempts()
 
 def spend_render() -> None:
     _spend(
-        "RENDER_RATE_LIMIT",
+        "render_rate_limit",
         "Too many pages rendered for you at once. Please wait and try again.",
         "render",
         get_remote_address(),
@@ -145,7 +146,7 @@ def spend_render() -> None:
 
 def spend_upload(user: User) -> None:
     _spend(
-        "MEDIA_UPLOAD_RATE_LIMIT",
+        "media_upload_rate_limit",
         "Too many uploads from this account. Please wait and try again.",
         "upload",
         f"user:{user.id}",

@@ -1,6 +1,8 @@
 """Absolute links to our own pages, for API responses and feeds."""
 
-from flask import current_app, has_request_context, request
+from flask import has_request_context, request
+
+from writeas import settings
 
 
 def is_api(path: str) -> bool:
@@ -11,7 +13,7 @@ def is_api(path: str) -> bool:
 def site_url(fallback: str = "") -> str:
     """SITE_URL when configured; else the address the current request came to; else
     `fallback` (what a background job recorded from the request that started it)."""
-    configured = current_app.config.get("SITE_URL")
+    configured = settings.current().site_url
     if configured:
         return configured
     if has_request_context():

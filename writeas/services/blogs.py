@@ -6,11 +6,11 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
@@ -114,7 +114,7 @@ def create(data: Any, user: User | None) -> Collection:
         accounts.validate_alias(alias)
     else:
         alias = _generated_alias(title)
-    limit = current_app.config["MAX_COLLECTIONS_PER_USER"]
+    limit = settings.current().max_collections_per_user
     count = db.session.scalar(
         select(func.count()).select_from(Collection).where(Collection.owner_id == user.id)
     )
@@ -192,7 +192,7 @@ def total_posts(collection: Collection | BlogSnapshot, reader: Reader) -> int:
 
 
 def page_size() -> int:
-    return current_app.config["POSTS_PER_PAGE"]
+    return settings.current().posts_per_page
 
 
 def stream(

@@ -9,10 +9,10 @@ import io
 import secrets
 from typing import Any
 
-from flask import current_app
 from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
+from writeas import settings
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import MediaFile, User
@@ -110,4 +110,4 @@ def fit(media: MediaFile, max_bytes: int) -> tuple[bytes, str]:
 
 
 def max_upload_bytes() -> int:
-    return current_app.config["MEDIA_MAX_BYTES"]
+    return settings.current().media_max_bytes

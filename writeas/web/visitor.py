@@ -10,6 +10,8 @@ from flask_login import current_user, login_user, logout_user
 
 from writeas.core.db import db
 from writeas.core.models import Collection, User
+from writeas.extensions import login_manager
+from writeas.services import payload
 from writeas.services.visibility import Reader, unlock_stamp
 
 _TOKENS_KEPT = 30
@@ -20,9 +22,14 @@ def user() -> User | None:
     return current_user if current_user.is_authenticated else None
 
 
-def current_generation(found: User) -> bool:
-    """Whether this session was made in the account's current generation."""
-    return session.get(GENERATION) == found.session_generation
+@login_manager.user_loader
+def _load_user(user_id: str) -> User | None:
+    """A session from before the account's last log-out is no session at all."""
+    number = payload.whole_number(user_id)
+    found = db.session.get(User, number) if number is not None else None
+    if found is None or session.get(GENERATION) != found.session_generation:
+        return None
+    return found
 
 
 def log_in(found: User) -> None:
