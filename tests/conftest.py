@@ -62,7 +62,7 @@ def make_app(tmp_path, monkeypatch, database_url):
     yield build
     for app in built:
         with app.app_context():
-            app.extensions["writeas.views"].flush()
+            app.extensions["writeas.reads"].views.flush()
             db.session.remove()
             db.engine.dispose()
 

@@ -13,7 +13,7 @@ from werkzeug.test import EnvironBuilder, run_wsgi_app
 from writeas.core.db import db
 from writeas.core.models import Collection
 from writeas.front import HotReads
-from writeas.web.pagecache import PageCache
+from writeas.reads.page_cache import PageCache
 
 CSRF_INPUT = re.compile(r'name="csrf_token" value="([^"]+)"')
 
@@ -218,7 +218,7 @@ def test_blog_versions_move_with_writes_and_not_with_views(api, alice, app):
     assert after_publish > start
     for _ in range(3):
         anonymous(app, "/alice/counted")
-    app.extensions["writeas.views"].flush()
+    app.extensions["writeas.reads"].views.flush()
     assert version() == after_publish
     api.call("POST", f"/api/posts/{post['id']}", token=alice, json={"body": "Changed"})
     assert version() > after_publish

@@ -109,7 +109,7 @@ def test_views_count_page_reads_but_not_the_owners_api_reads(api, app):
     # the tally reaches the database on flush, not on the read itself
     with app.app_context():
         assert db.session.get(Post, post["id"]).views == 0
-    app.extensions["writeas.views"].flush()
+    app.extensions["writeas.reads"].views.flush()
     with app.app_context():
         assert db.session.get(Post, post["id"]).views == 3
     assert api.call("GET", f"/api/posts/{post['id']}", token=token).json["data"]["views"] == 3

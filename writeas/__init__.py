@@ -10,6 +10,7 @@ from flask import Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.middleware.proxy_fix import ProxyFix
 
+from writeas import reads
 from writeas import settings as settings_module
 from writeas.api import api
 from writeas.cli import crosspost_cli, user_cli
@@ -24,12 +25,10 @@ from writeas.http.cache_headers import add_api_cache_headers
 from writeas.http.security_headers import add_security_headers
 from writeas.http.urls import is_api
 from writeas.reads import content_versions
-from writeas.reads.view_counts import ViewCounter
 from writeas.settings import PROJECT_ROOT, Settings
 from writeas.web import blueprints as web_blueprints
 from writeas.web import templating
 from writeas.web.cookies import SessionInterface
-from writeas.web.pagecache import PageCache
 from writeas.web.routing import AliasConverter
 
 
@@ -82,8 +81,9 @@ def create_app(settings: Settings | None = None) -> Flask:
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
-    app.extensions["writeas.views"] = ViewCounter(app, settings.view_flush_seconds)
-    app.extensions["writeas.pages"] = PageCache(settings.page_cache_mb * 1024 * 1024)
+    app.extensions[reads.EXTENSION] = reads.Reads(
+        app, settings.view_flush_seconds, settings.page_cache_mb * 1024 * 1024
+    )
     app.extensions["writeas.secretbox"] = SecretBox(
         load_keys(settings.instance_path, settings.credentials_keys)
     )

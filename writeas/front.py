@@ -18,31 +18,18 @@ view counter, the page cache, the JSON provider) is handed to them, bound on fir
 
 from werkzeug.exceptions import HTTPException
 
+from writeas import reads
 from writeas.api.shapes import post_json
-from writeas.core.db import db
 from writeas.http.cache_headers import API_VARY_HEADER
-from writeas.http.envelope import JSON, ok_text
+from writeas.http.content_types import HTML, JSON, RAW_TYPES
+from writeas.http.envelope import ok_text
 from writeas.http.security_headers import HEADERS
-from writeas.reads.view_counts import ViewCounter
+from writeas.reads import Reads
 from writeas.services import blogs, posts
 from writeas.services.visibility import ANONYMOUS
 from writeas.web import pagecache
-from writeas.web.pagecache import PageCache
-from writeas.web.reading import RAW_TYPES
 
-HTML = "text/html; charset=utf-8"
 REMEMBERED_ROUTES = 4096
-
-
-class _Bound:
-    """The app's parts the front uses, fetched once."""
-
-    def __init__(self, app):
-        with app.app_context():
-            self.engine = db.engine
-        self.views: ViewCounter = app.extensions["writeas.views"]
-        self.pages: PageCache = app.extensions["writeas.pages"]
-        self.json = app.json
 
 
 class HotReads:
@@ -50,7 +37,7 @@ class HotReads:
         self._app = app
         self._next = wsgi_app
         self._adapter = None
-        self._bound: _Bound | None = None
+        self._reads: Reads | None = None
         self._matched: dict[str, tuple[str, dict] | None] = {}
         self._routes = {
             "reading.post_page": self._post,
@@ -87,10 +74,11 @@ class HotReads:
         handler = self._routes.get(endpoint)
         if handler is None or not self._anonymous(environ, api=endpoint.startswith("api.")):
             return None
-        if self._bound is None:
-            self._bound = _Bound(self._app)
+        if self._reads is None:
+            self._reads = self._app.extensions[reads.EXTENSION]
         try:
-            return handler(self._bound, environ, **args)
+            with reads.serving(self._reads):
+                return handler(self._reads, environ, **args)
         except Exception:  # a refusal or a failure: the app gives it its proper answer
             return None
 
@@ -122,34 +110,33 @@ class HotReads:
         return not environ.get("HTTP_COOKIE")
 
     @staticmethod
-    def _post(bound: _Bound, environ, post_id: str) -> tuple[str, str] | None:
+    def _post(served: Reads, environ, post_id: str) -> tuple[str, str] | None:
         post_id, _, extension = post_id.partition(".")
         if extension and extension not in RAW_TYPES:
             return None
-        post = posts.readable(post_id, ANONYMOUS, bound.engine)
+        post = posts.readable(post_id, ANONYMOUS)
         if extension:
             return RAW_TYPES[extension], post.body
         if post.collection is not None:
             return None
-        html = bound.pages.get(pagecache.post_page_key(_script_root(environ), post))
+        html = served.pages.get(pagecache.post_page_key(_script_root(environ), post))
         if html is None:
             return None
-        posts.record_view(post, ANONYMOUS, bound.views)
+        posts.record_view(post, ANONYMOUS)
         return HTML, html
 
     @staticmethod
-    def _api_post(bound: _Bound, _environ, post_id: str) -> tuple[str, str] | None:
-        post = posts.readable(post_id, ANONYMOUS, bound.engine)
+    def _api_post(_served: Reads, _environ, post_id: str) -> tuple[str, str] | None:
+        post = posts.readable(post_id, ANONYMOUS)
         if post.collection is not None:
             return None  # it carries its blog's absolute URL, which is the request's host
-        posts.record_view(post, ANONYMOUS, bound.views)
-        data = post_json(post, views=posts.views(post, bound.views))
-        return JSON, ok_text(data, json=bound.json)
+        posts.record_view(post, ANONYMOUS)
+        return JSON, ok_text(post_json(post, views=posts.views(post)))
 
     @staticmethod
-    def _blog_home(bound: _Bound, environ, alias: str) -> tuple[str, str] | None:
-        collection = blogs.readable(alias, ANONYMOUS, bound.engine)
-        html = bound.pages.get(pagecache.blog_page_key(_script_root(environ), collection, 1))
+    def _blog_home(served: Reads, environ, alias: str) -> tuple[str, str] | None:
+        collection = blogs.readable(alias, ANONYMOUS)
+        html = served.pages.get(pagecache.blog_page_key(_script_root(environ), collection, 1))
         return (HTML, html) if html is not None else None
 
 

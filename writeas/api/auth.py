@@ -2,9 +2,10 @@
 
 from flask import Blueprint
 
-from writeas.api.authentication import bearer_token, require_user
+from writeas.api.authentication import require_user
 from writeas.api.shapes import collection_json, user_json
 from writeas.http import request_body
+from writeas.http.auth_header import bearer_token
 from writeas.http.envelope import no_content, ok
 from writeas.http.ratelimits import login_limit
 from writeas.services import accounts

@@ -11,18 +11,9 @@ from flask import g, request
 from writeas.core.errors import ServiceError
 from writeas.core.models import User
 from writeas.http import ratelimits
+from writeas.http.auth_header import bearer_token
 from writeas.services import accounts
 from writeas.services.visibility import Reader
-
-_SCHEMES = {"token", "bearer"}
-
-
-def bearer_token() -> str:
-    """The token from `Token <t>`, `Bearer <t>`, or a bare `<t>` as older clients send."""
-    parts = request.headers.get("Authorization", "").split(None, 1)
-    if parts and parts[0].lower() in _SCHEMES:
-        return parts[1].strip() if len(parts) > 1 else ""
-    return parts[0] if parts else ""
 
 
 def authenticate() -> None:

@@ -8,7 +8,7 @@ from writeas.api.shapes import collection_json, post_json
 from writeas.core.errors import ServiceError
 from writeas.http import request_body
 from writeas.http.envelope import no_content, ok
-from writeas.services import blogs, payload, posts
+from writeas.services import blogs, payload, posts, publishing
 
 bp = Blueprint("collections", __name__, url_prefix="/collections")
 
@@ -56,7 +56,7 @@ def delete(alias):
 @bp.post("/<alias>/posts")
 @idempotent
 def publish(alias):
-    post, token = blogs.publish(alias, request_body.read(), current_user())
+    post, token = publishing.publish(request_body.read(), current_user(), alias=alias)
     return ok(post_json(post, token=token), 201)
 
 

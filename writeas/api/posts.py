@@ -7,7 +7,7 @@ from writeas.api.idempotent import idempotent
 from writeas.api.shapes import post_json
 from writeas.http import request_body
 from writeas.http.envelope import no_content, ok
-from writeas.services import payload, posts
+from writeas.services import payload, posts, publishing
 
 bp = Blueprint("posts", __name__, url_prefix="/posts")
 
@@ -15,7 +15,7 @@ bp = Blueprint("posts", __name__, url_prefix="/posts")
 @bp.post("")
 @idempotent
 def publish():
-    post, token = posts.publish(request_body.read(), current_user())
+    post, token = publishing.publish(request_body.read(), current_user())
     return ok(post_json(post, token=token), 201)
 
 

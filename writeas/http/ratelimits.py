@@ -21,12 +21,15 @@ import time
 from flask import g, request
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
+from flask_login import current_user
 from limits import parse_many
 
 from writeas import settings
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, User
+from writeas.http.auth_header import bearer_token
 from writeas.http.urls import is_api
+from writeas.services.accounts import user_for_token
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _LOGIN_ENDPOINTS = frozenset({"api.auth.login", "compat.login_compat", "sessions.login"})
@@ -35,11 +38,6 @@ _LOGIN_ENDPOINTS = frozenset({"api.auth.login", "compat.login_compat", "sessions
 def _writer() -> str:
     """`user:<id>` for an authenticated request, else `ip:<address>`; worked out once."""
     if "rate_limit_writer" not in g:
-        from flask_login import current_user
-
-        from writeas.api.authentication import bearer_token
-        from writeas.services.accounts import user_for_token
-
         user = None
         if is_api(request.path):
             raw = bearer_token()

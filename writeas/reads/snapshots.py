@@ -17,7 +17,6 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
-from writeas.core.db import db
 from writeas.core.models import Collection, Post
 
 
@@ -84,8 +83,7 @@ class _Prepared:
             prepared = self._compiled[engine] = (str(compiled), order, converting)
         return prepared
 
-    def first(self, engine: Engine | None = None, **params) -> list | None:
-        engine = engine or db.engine
+    def first(self, engine: Engine, **params) -> list | None:
         sql, order, converting = self._for(engine)
         arguments = [params[name] for name in order] if order else params
         try:
@@ -177,23 +175,22 @@ def _post(row) -> PostSnapshot:
     return PostSnapshot(*row[:_POST_FIELDS], blog)
 
 
-def post(post_id: str, engine: Engine | None = None) -> PostSnapshot | None:
-    """`engine` is given by callers without an app context."""
+def post(post_id: str, engine: Engine) -> PostSnapshot | None:
     row = _POST_BY_ID.first(engine, key=post_id)
     return _post(row) if row is not None else None
 
 
-def post_by_slug(collection_id: int, slug: str) -> PostSnapshot | None:
-    row = _POST_BY_SLUG.first(blog=collection_id, key=slug)
+def post_by_slug(collection_id: int, slug: str, engine: Engine) -> PostSnapshot | None:
+    row = _POST_BY_SLUG.first(engine, blog=collection_id, key=slug)
     return _post(row) if row is not None else None
 
 
-def blog(alias: str, engine: Engine | None = None) -> BlogSnapshot | None:
+def blog(alias: str, engine: Engine) -> BlogSnapshot | None:
     row = _BLOG_BY_ALIAS.first(engine, key=alias)
     return BlogSnapshot(*row) if row is not None else None
 
 
-def body_html(post_id: str) -> str:
+def body_html(post_id: str, engine: Engine) -> str:
     """The rendered body, read only when a page isn't already cached."""
-    row = _BODY_HTML.first(key=post_id)
+    row = _BODY_HTML.first(engine, key=post_id)
     return row[0] if row is not None else ""

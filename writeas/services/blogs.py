@@ -7,16 +7,14 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import func, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
-from writeas import settings
+from writeas import reads, settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, Post, PostTag, User
 from writeas.core.passwords import hash_password
-from writeas.reads import snapshots
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
 from writeas.services import accounts, payload, posts
 from writeas.services.visibility import (
@@ -49,11 +47,10 @@ def find(alias: Any) -> Collection:
     return collection
 
 
-def readable(alias: Any, reader: Reader, engine: Engine | None = None) -> BlogSnapshot:
-    """A blog to show (not to change): a read-only snapshot, as cheap as a read can be.
-    (`engine` is given by callers without an app context.)"""
+def readable(alias: Any, reader: Reader) -> BlogSnapshot:
+    """A blog to show (not to change): a read-only snapshot, as cheap as a read can be."""
     shaped = isinstance(alias, str) and _ALIAS_SHAPE.fullmatch(alias)
-    collection = snapshots.blog(alias, engine) if shaped else None
+    collection = reads.current().blog(alias) if shaped else None
     if collection is None:
         raise ServiceError(404, NOT_FOUND)
     check_collection(collection, reader)
@@ -228,13 +225,9 @@ def pinned(collection: Collection | BlogSnapshot, reader: Reader) -> list[Post]:
 
 
 def post_by_slug(collection: Collection | BlogSnapshot, slug: str, reader: Reader) -> PostSnapshot:
-    post = snapshots.post_by_slug(collection.id, slug) if _SLUG_SHAPE.fullmatch(slug) else None
+    found = _SLUG_SHAPE.fullmatch(slug)
+    post = reads.current().post_by_slug(collection.id, slug) if found else None
     return posts.check_readable(post, reader)
-
-
-def publish(alias: str, data: Any, user: User | None) -> tuple[Post, str]:
-    collection = owned(alias, user)
-    return posts.publish(data, user, collection=collection)
 
 
 def _ordered_pins(collection: Collection) -> list[Post]:

@@ -8,19 +8,17 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from flask import current_app
 from sqlalchemy import insert, inspect, select
-from sqlalchemy.engine import Engine
 from sqlalchemy.exc import IntegrityError
 
+from writeas import reads
 from writeas.core import tokens
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, Post, PostTag, User
-from writeas.reads import content_versions, snapshots
+from writeas.reads import content_versions
 from writeas.reads.snapshots import PostSnapshot
-from writeas.reads.view_counts import ViewCounter
 from writeas.services import payload
 from writeas.services.visibility import POST_NOT_FOUND, Reader, check_post
 from writeas.text import appearance, slugs
@@ -97,7 +95,7 @@ def leave_collection(post: Post) -> None:
     derive(post)
 
 
-def _commit_new(post: Post, *with_it) -> None:
+def commit_new(post: Post, *with_it) -> None:
     """Commit a new post (and what was written with it); if a concurrent publish took its
     slug, take the next one."""
     for _attempt in range(5):
@@ -140,9 +138,10 @@ def _insert(post: Post) -> None:
         content_versions.bump_blogs(db.session, {post.collection.id})
 
 
-def publish(data: Any, user: User | None, collection: Collection | None = None) -> tuple[Post, str]:
-    """A new post (owned by `user` when authenticated, in `collection` when given) and its
-    modify token. A `created` in the future schedules it."""
+def prepare(data: Any, user: User | None, collection: Collection | None = None) -> tuple[Post, str]:
+    """A new post, not yet written (owned by `user` when authenticated, in `collection`
+    when given), and its modify token. A `created` in the future schedules it. Its
+    `crosspost` holds the targets the request asked for, which `publishing` plans."""
     data = payload.require_mapping(data)
     body = payload.text(data, "body")
     if body is None or body.strip() == "":
@@ -172,15 +171,6 @@ def publish(data: Any, user: User | None, collection: Collection | None = None) 
         move_to(post, collection)
     else:
         derive(post)
-    batch = None
-    if crosspost:
-        from writeas.crossposting import requests as crossposts
-
-        db.session.add(post)
-        batch = crossposts.plan_from_spec(post, user, crosspost)
-    _commit_new(post, *([batch] if batch is not None else []))
-    if batch is not None:
-        crossposts.dispatch(batch)
     return post, token
 
 
@@ -201,12 +191,11 @@ def is_owner(post: Post | PostSnapshot, user: User | None) -> bool:
     return user is not None and post.owner_id == user.id
 
 
-def readable(post_id: str, reader: Reader, engine: Engine | None = None) -> PostSnapshot:
+def readable(post_id: str, reader: Reader) -> PostSnapshot:
     """A post the reader may read: 404 when it doesn't exist or is hidden from them (403
     for a protected blog they haven't unlocked), 410 when its author unpublished it. A
-    read-only snapshot: reading is the hot path, and nothing here writes. (`engine` is
-    given by callers without an app context.)"""
-    post = snapshots.post(post_id, engine) if _ID_SHAPE.fullmatch(post_id) else None
+    read-only snapshot: reading is the hot path, and nothing here writes."""
+    post = reads.current().post(post_id) if _ID_SHAPE.fullmatch(post_id) else None
     return check_readable(post, reader)
 
 
@@ -330,18 +319,11 @@ def owned_by(
     return list(db.session.scalars(query.order_by(Post.created.desc(), Post.id)))
 
 
-def counter() -> ViewCounter:
-    return current_app.extensions["writeas.views"]
-
-
-def record_view(
-    post: Post | PostSnapshot, reader: Reader, tally: ViewCounter | None = None
-) -> None:
-    """Authors reading their own posts don't inflate their numbers. (`tally` is given by
-    callers without an app context.)"""
+def record_view(post: Post | PostSnapshot, reader: Reader) -> None:
+    """Authors reading their own posts don't inflate their numbers."""
     if not is_owner(post, reader.user):
-        (tally or counter()).record(post.id)
+        reads.current().views.record(post.id)
 
 
-def views(post: Post | PostSnapshot, tally: ViewCounter | None = None) -> int:
-    return post.views + (tally or counter()).pending(post.id)
+def views(post: Post | PostSnapshot) -> int:
+    return reads.current().views_of(post)

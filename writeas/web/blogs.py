@@ -3,9 +3,9 @@ tag pages, Atom feed, and the password form of a protected blog."""
 
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
+from writeas import reads
 from writeas.core.errors import ServiceError
 from writeas.http import ratelimits
-from writeas.reads import snapshots
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
 from writeas.services.visibility import NOT_FOUND, check_blog_password
@@ -24,7 +24,8 @@ def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
     except ServiceError as error:
         if error.status != 403:
             raise
-    page = render_template("blog_locked.html", collection=snapshots.blog(alias), next=request.path)
+    locked = reads.current().blog(alias)
+    page = render_template("blog_locked.html", collection=locked, next=request.path)
     return None, (page, 403)
 
 

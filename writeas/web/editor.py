@@ -3,7 +3,7 @@
 from flask import Blueprint, flash, redirect, render_template, request, url_for
 
 from writeas.core.errors import ServiceError
-from writeas.services import blogs, posts
+from writeas.services import blogs, posts, publishing
 from writeas.web import visitor
 
 bp = Blueprint("editor", __name__)
@@ -35,11 +35,8 @@ def publish():
     user = visitor.user()
     fields = _form_fields()
     try:
-        alias = request.form.get("collection") or ""
-        if alias and user is not None:
-            post, token = blogs.publish(alias, fields, user)
-        else:
-            post, token = posts.publish(fields, user)
+        alias = request.form.get("collection") or None
+        post, token = publishing.publish(fields, user, alias if user is not None else None)
     except ServiceError as error:
         values = {**fields, "collection": request.form.get("collection", "")}
         return render_template(

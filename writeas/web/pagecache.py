@@ -1,5 +1,5 @@
-"""Rendered HTML kept per process: whole pages for visitors who see what every anonymous
-visitor sees, and highlighted code for everyone.
+"""What goes in the page cache (`reads.page_cache`), and under which key: whole pages for
+visitors who see what every anonymous visitor sees, and highlighted code for everyone.
 
 Rendering a page is most of what reading one costs, and a post's page or a blog's page
 is the same HTML for every visitor who isn't logged in, holds no modify token for it and
@@ -11,54 +11,11 @@ scheduled post goes live) carries an expiry. The cache is bounded by size (PAGE_
 per process).
 """
 
-import threading
-from collections import OrderedDict
-from datetime import datetime
-
-from flask import current_app, session
+from flask import session
 from flask_login import current_user
 
-from writeas.core.clock import utcnow
+from writeas import reads
 from writeas.web import visitor
-
-
-class PageCache:
-    def __init__(self, max_chars: int):
-        self._max_chars = max_chars
-        self._entries: OrderedDict[tuple, tuple[str, datetime | None]] = OrderedDict()
-        self._chars = 0
-        self._lock = threading.Lock()
-
-    def get(self, key: tuple) -> str | None:
-        with self._lock:
-            entry = self._entries.get(key)
-            if entry is None:
-                return None
-            html, expires = entry
-            if expires is not None and utcnow() >= expires:
-                self._drop(key)
-                return None
-            self._entries.move_to_end(key)
-            return html
-
-    def put(self, key: tuple, html: str, expires: datetime | None = None) -> None:
-        if len(html) > self._max_chars // 4:
-            return
-        with self._lock:
-            if key in self._entries:
-                self._drop(key)
-            self._entries[key] = (html, expires)
-            self._chars += len(html)
-            while self._chars > self._max_chars:
-                self._drop(next(iter(self._entries)))
-
-    def _drop(self, key: tuple) -> None:
-        html, _expires = self._entries.pop(key)
-        self._chars -= len(html)
-
-
-def cache() -> PageCache:
-    return current_app.extensions["writeas.pages"]
 
 
 def post_page_key(script_root: str, post, view: str = "", collection=None) -> tuple:
@@ -90,9 +47,10 @@ def remembered(key: tuple | None, render, expires=None) -> str:
     live in between is in the render or ends its entry at once, never missed by both."""
     if key is None:
         return render()
-    html = cache().get(key)
+    pages = reads.current().pages
+    html = pages.get(key)
     if html is None:
         until = expires() if expires else None
         html = render()
-        cache().put(key, html, until)
+        pages.put(key, html, until)
     return html

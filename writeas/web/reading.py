@@ -3,9 +3,10 @@ its code highlighted for a named language (`/{id}.py`)."""
 
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
+from writeas import reads
 from writeas.core.errors import ServiceError
 from writeas.http import ratelimits
-from writeas.reads import snapshots
+from writeas.http.content_types import RAW_TYPES
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
 from writeas.services import blogs, posts
 from writeas.text.rendering import lexer_class_named_by, render_code
@@ -13,7 +14,6 @@ from writeas.web import pagecache, visitor
 
 bp = Blueprint("reading", __name__)
 
-RAW_TYPES = {"txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8"}
 
 
 def _code_view(post: PostSnapshot, extension: str) -> tuple[str, str]:
@@ -49,7 +49,7 @@ def render_post_page(
             post=post,
             collection=collection,
             nav=blogs.pinned(collection, reader) if collection is not None else [],
-            body_html=body_html if view else snapshots.body_html(post.id),
+            body_html=body_html if view else reads.current().body_html(post.id),
             code_view=bool(view) or post.appearance in ("code", "mono"),
             modify_token=token,
             can_edit=posts.is_owner(post, reader.user) or token is not None,

@@ -1,0 +1,6 @@
+"""The content types the site answers with."""
+
+JSON = "application/json"
+HTML = "text/html; charset=utf-8"
+# A post's raw body, by the extension its URL asks for.
+RAW_TYPES = {"txt": "text/plain; charset=utf-8", "md": "text/markdown; charset=utf-8"}
