@@ -2,7 +2,7 @@
 #   make install                        # .venv with the package + dev tools
 #   make run                            # migrate, then serve with gunicorn
 #   HOST=0.0.0.0 PORT=8000 make run     # any of HOST/PORT/WORKERS from the environment
-#   make test                           # ruff + pytest on SQLite + pytest on PostgreSQL
+#   make test                           # ruff + import contracts + pytest on SQLite, then PostgreSQL
 #   make test PYTEST_ARGS='-k foo'      # extra pytest arguments (both passes)
 
 SHELL := bash
@@ -58,10 +58,12 @@ run: install
 # test: lint, then the pytest suite on SQLite, then on PostgreSQL.
 test: lint test-sqlite test-postgres
 
-# lint: ruff check.
+# lint: ruff check, and the import contracts between the layers (pyproject.toml).
 lint: install
 	@echo '==> ruff check'
 	$(BIN)/ruff check .
+	@echo '==> lint-imports'
+	$(BIN)/lint-imports
 
 # test-sqlite: pytest on the default SQLite database (TEST_DATABASE_URL unset).
 test-sqlite: install browser

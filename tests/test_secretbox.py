@@ -43,14 +43,18 @@ def test_rotation_keeps_old_values_readable():
         SecretBox([("2026", new)]).open(sealed_old, "c")
 
 
-def test_keys_from_environment_or_generated_once(tmp_path, monkeypatch):
-    monkeypatch.delenv("CREDENTIALS_KEYS", raising=False)
+def test_keys_from_the_setting_or_generated_once(tmp_path):
     generated = load_keys(str(tmp_path))
     assert load_keys(str(tmp_path)) == generated
     assert ((tmp_path / "credentials_key").stat().st_mode & 0o777) == 0o600
     encoded = base64.urlsafe_b64encode(key()).decode()
-    monkeypatch.setenv("CREDENTIALS_KEYS", f"a:{encoded},b:{encoded}")
-    assert [k for k, _ in load_keys(str(tmp_path))] == ["a", "b"]
-    monkeypatch.setenv("CREDENTIALS_KEYS", "a:dG9vc2hvcnQ=")
+    assert [k for k, _ in load_keys(str(tmp_path), f"a:{encoded},b:{encoded}")] == ["a", "b"]
     with pytest.raises(RuntimeError):
-        load_keys(str(tmp_path))
+        load_keys(str(tmp_path), "a:dG9vc2hvcnQ=")
+
+
+def test_the_credentials_keys_setting_reaches_the_box(make_app, monkeypatch):
+    encoded = base64.urlsafe_b64encode(key()).decode()
+    monkeypatch.setenv("CREDENTIALS_KEYS", f"env:{encoded}")
+    box = make_app().extensions["writeas.secretbox"]
+    assert box.key_id_of(box.seal({"t": 1}, "c")) == "env"

@@ -1,4 +1,10 @@
-"""The JSON API under /api, one nested blueprint per section of the spec."""
+"""The JSON API under /api, one nested blueprint per section of the spec. Every JSON shape
+is declared once, in `shapes`; the OpenAPI document is assembled from the routes and
+those declarations.
+
+May import: every layer below the edges (core, text, reads, services, crossposting,
+http, settings); never `writeas.web`.
+"""
 
 from flask import Blueprint
 

@@ -4,9 +4,10 @@ from functools import wraps
 
 from flask import Blueprint, request
 
+from writeas.api import shapes
 from writeas.api.authentication import current_user, require_user
 from writeas.api.idempotent import idempotent
-from writeas.core.clock import rfc3339
+from writeas.api.openapi import operation, query
 from writeas.crossposting import channels
 from writeas.crossposting import requests as crossposts
 from writeas.http import ratelimits, request_body
@@ -14,45 +15,30 @@ from writeas.http.envelope import no_content, ok
 from writeas.services import media
 
 bp = Blueprint("crossposting", __name__)
-
-
-def channel_json(channel) -> dict:
-    """Never the credentials, not even sealed."""
-    return {
-        "id": channel.id,
-        "platform": channel.platform,
-        "handle": channel.handle,
-        "account_id": channel.account_id,
-        "base_url": channel.base_url,
-        "status": channel.status,
-        "status_reason": channel.status_reason or None,
-        "created": rfc3339(channel.created),
-    }
-
-
-def media_json(item) -> dict:
-    return {
-        "id": item.id,
-        "mime_type": item.mime_type,
-        "width": item.width,
-        "height": item.height,
-        "size": item.size,
-        "alt_text": item.alt_text,
-        "created": rfc3339(item.created),
-    }
+_TAG = {"tag": "Crossposting", "auth": True}
 
 
 @bp.post("/me/channels")
+@operation(
+    id="connectChannel", summary="Connect an account; the platform checks the credentials first.",
+    answer=shapes.Channel, status=201, errors=(400, 502), body=shapes.ChannelConnect,
+    body_as="json", **_TAG,
+)
 def connect_channel():
-    return ok(channel_json(channels.connect(request_body.read(), current_user())), 201)
+    return ok(shapes.channel_json(channels.connect(request_body.read(), current_user())), 201)
 
 
 @bp.get("/me/channels")
+@operation(
+    id="listChannels", summary="Connected accounts (never their credentials).",
+    answer=list[shapes.Channel], **_TAG,
+)
 def list_channels():
-    return ok([channel_json(c) for c in channels.of_user(require_user())])
+    return ok([shapes.channel_json(c) for c in channels.of_user(require_user())])
 
 
 @bp.delete("/me/channels/<channel_id>")
+@operation(id="disconnectChannel", summary="Disconnect an account.", errors=(404,), **_TAG)
 def disconnect_channel(channel_id):
     channels.disconnect(channel_id, current_user())
     return no_content()
@@ -73,6 +59,10 @@ def _image_sized_body(view):
 @bp.post("/media")
 @_image_sized_body
 @idempotent
+@operation(
+    id="uploadMedia", summary="Upload an image (re-encoded without metadata).",
+    answer=shapes.Media, status=201, body=shapes.MEDIA_UPLOAD, body_as="upload", **_TAG,
+)
 def upload_media():
     user = current_user()
     if user is not None:
@@ -80,15 +70,17 @@ def upload_media():
     upload = request.files.get("file")
     data = upload.read() if upload else None
     item = media.upload(user, data, request.form.get("alt_text"))
-    return ok(media_json(item), 201)
+    return ok(shapes.media_json(item), 201)
 
 
 @bp.get("/media")
+@operation(id="listMedia", summary="The user's images.", answer=list[shapes.Media], **_TAG)
 def list_media():
-    return ok([media_json(m) for m in media.of_user(require_user())])
+    return ok([shapes.media_json(m) for m in media.of_user(require_user())])
 
 
 @bp.delete("/media/<media_id>")
+@operation(id="deleteMedia", summary="Delete an image.", errors=(404,), **_TAG)
 def delete_media(media_id):
     media.delete(media_id, current_user())
     return no_content()
@@ -96,27 +88,51 @@ def delete_media(media_id):
 
 @bp.post("/posts/<post_id>/crossposts")
 @idempotent
+@operation(
+    id="crosspost", summary="Crosspost one of your posts, now or at `scheduled_at`.",
+    answer=shapes.CrosspostBatch, status=201, accepted=True, errors=(403, 404, 410),
+    body=shapes.CrosspostRequest, body_as="json", **_TAG,
+)
 def crosspost(post_id):
     batch = crossposts.request(post_id, request_body.read(), current_user())
     status = 202 if crossposts.batch_status(batch.deliveries) == "queued" else 201
-    return ok(crossposts.batch_json(batch), status)
+    return ok(shapes.batch_json(batch), status)
 
 
 @bp.get("/posts/<post_id>/crossposts")
+@operation(
+    id="postCrossposts", summary="The post's crosspost requests and their results.",
+    answer=list[shapes.CrosspostBatch], errors=(404,), **_TAG,
+)
 def post_crossposts(post_id):
-    return ok([crossposts.batch_json(b) for b in crossposts.of_post(post_id, current_user())])
+    return ok([shapes.batch_json(b) for b in crossposts.of_post(post_id, current_user())])
 
 
 @bp.get("/me/crossposts")
+@operation(
+    id="myCrossposts", summary="Every delivery of the user's, newest first.",
+    answer=list[shapes.MyCrosspostResult], errors=(400,),
+    parameters=(
+        query("status", {"enum": list(shapes.DeliveryStatus.__args__)},
+              "Only deliveries in this status."),
+        query("platform", {"type": "string"}, "Only deliveries to this platform."),
+        query("limit", shapes.LIMIT, f"1 to {crossposts.LIST_MAX}; 50 when not given."),
+    ),
+    **_TAG,
+)
 def my_crossposts():
     args = request.args
     found = crossposts.of_user(
         current_user(), args.get("status"), args.get("platform"), args.get("limit")
     )
-    return ok([crossposts.result_json(d) | {"post": d.post_id, "batch": d.batch_id} for d in found])
+    return ok(shapes.my_results_json(found))
 
 
 @bp.delete("/crossposts/<crosspost_id>")
+@operation(
+    id="cancelCrosspost", summary="Cancel a queued or scheduled delivery, or a whole request.",
+    errors=(404, 409), **_TAG,
+)
 def cancel(crosspost_id):
     crossposts.cancel(crosspost_id, current_user())
     return no_content()

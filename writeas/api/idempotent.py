@@ -56,4 +56,5 @@ def idempotent(view):
         idempotency.complete(record_id, response.status_code, response.get_data(as_text=True))
         return response
 
+    wrapper.idempotent = True  # the OpenAPI document lists the header and its statuses
     return wrapper

@@ -14,7 +14,7 @@ from typing import Any
 
 from sqlalchemy import select
 
-from writeas.core.clock import rfc3339, utcnow
+from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import Channel, CrosspostBatch, Delivery, Post, User
@@ -216,37 +216,6 @@ def batch_status(deliveries: list[Delivery]) -> str:
     if any(s == PUBLISHED for s in statuses):
         return "partial_failed"
     return "failed"
-
-
-def result_json(delivery: Delivery) -> dict:
-    data = {
-        "id": delivery.id,
-        "channel": delivery.channel_id,
-        "platform": delivery.platform,
-        "handle": delivery.handle,
-        "status": delivery.status,
-        "post_id": delivery.remote_id,
-        "url": delivery.url,
-        "error": delivery.error,
-        "published_at": rfc3339(delivery.published_at),
-        "attempts": delivery.attempts,
-    }
-    if delivery.platform == "bluesky":
-        data.update(uri=delivery.uri, cid=delivery.cid)
-    return data
-
-
-def batch_json(batch: CrosspostBatch) -> dict:
-    data = {
-        "id": batch.id,
-        "post": batch.post_id,
-        "status": batch_status(batch.deliveries),
-        "created": rfc3339(batch.created),
-    }
-    if batch.scheduled_at is not None:
-        data["scheduled_at"] = rfc3339(batch.scheduled_at)
-    data["results"] = [result_json(d) for d in batch.deliveries]
-    return data
 
 
 def of_post(post_id: str, user: User | None) -> list[CrosspostBatch]:

@@ -1,4 +1,9 @@
-"""Server-rendered pages, one blueprint per area of the site."""
+"""Server-rendered pages, one blueprint per area of the site, the form helpers, and the
+page-caching rules that read the session.
+
+May import: every layer below the edges (core, text, reads, services, crossposting,
+http, settings, extensions); never `writeas.api`.
+"""
 
 from flask import Blueprint, current_app
 
