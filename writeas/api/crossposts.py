@@ -8,6 +8,7 @@ from writeas.api import shapes
 from writeas.api.authentication import current_user, require_user
 from writeas.api.idempotent import idempotent
 from writeas.api.openapi import operation, query
+from writeas.core.enums import BatchStatus
 from writeas.crossposting import channels
 from writeas.crossposting import requests as crossposts
 from writeas.http import ratelimits, request_body
@@ -95,7 +96,7 @@ def delete_media(media_id):
 )
 def crosspost(post_id):
     batch = crossposts.request(post_id, request_body.read(), current_user())
-    status = 202 if crossposts.batch_status(batch.deliveries) == "queued" else 201
+    status = 202 if crossposts.batch_status(batch.deliveries) == BatchStatus.QUEUED else 201
     return ok(shapes.batch_json(batch), status)
 
 

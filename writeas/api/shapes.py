@@ -17,24 +17,27 @@ from typing import Annotated, Literal
 import msgspec
 from msgspec import UNSET, Meta, Struct, UnsetType
 
-from writeas.core import models
+from writeas.core import enums, models
 from writeas.core.clock import rfc3339
 from writeas.crossposting.requests import LIST_MAX, TARGETS_MAX, batch_status
 from writeas.http.urls import collection_url
 from writeas.services.accounts import ALIAS_MAX, PASSWORD_MAX, PASSWORD_MIN
 from writeas.services.media import ALT_TEXT_MAX
-from writeas.services.visibility import VISIBILITIES
 
 Time = Annotated[
     str, Meta(extra_json_schema={"format": "date-time", "examples": ["2016-07-09T01:43:46Z"]})
 ]
 Count = Annotated[int, Meta(ge=0)]
-Appearance = Literal["sans", "norm", "wrap", "mono", "code"]
-Visibility = Literal[VISIBILITIES]
-DeliveryStatus = Literal[
-    "scheduled", "queued", "sending", "published", "failed", "unconfirmed", "cancelled"
-]
-BatchStatus = Literal["queued", "published", "partial_failed", "failed"]
+
+
+def _values(enum) -> tuple[str, ...]:
+    return tuple(member.value for member in enum)
+
+
+Appearance = Literal[_values(enums.Appearance)]
+Visibility = Literal[_values(enums.Visibility)]
+DeliveryStatus = Literal[_values(enums.DeliveryStatus)]
+BatchStatus = Literal[_values(enums.BatchStatus)]
 PlatformName = Literal["bluesky", "linkedin", "mastodon", "medium", "tumblr", "writeas", "x"]
 MimeType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
 AccessToken = Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
@@ -74,9 +77,13 @@ class Collection(_Shape, kw_only=True):
     title: str
     description: str
     style_sheet: str
-    email: Annotated[
-        str, Meta(description="Write.as's post-by-email address; always empty here, owner only.")
-    ] | UnsetType = UNSET
+    email: (
+        Annotated[
+            str,
+            Meta(description="Write.as's post-by-email address; always empty here, owner only."),
+        ]
+        | UnsetType
+    ) = UNSET
     visibility: Visibility
     public: bool
     private: bool
@@ -87,9 +94,9 @@ class Collection(_Shape, kw_only=True):
 class Post(_Shape, kw_only=True):
     id: Annotated[str, Meta(description="13 random lowercase letters and digits.")]
     slug: Annotated[str | None, Meta(description="Null for posts in no blog.")]
-    token: Annotated[
-        str, Meta(description="The modify token; only when publishing.")
-    ] | UnsetType = UNSET
+    token: (
+        Annotated[str, Meta(description="The modify token; only when publishing.")] | UnsetType
+    ) = UNSET
     appearance: Appearance
     language: Annotated[str, Meta(description="ISO 639-1 code, or empty.")]
     rtl: bool
@@ -237,9 +244,7 @@ def collection_with_posts_json(
     return plain(CollectionWithPosts(**fields, posts=posts, pinned=pinned))
 
 
-def post_shape(
-    post: models.Post, *, token: str | None = None, views: int | None = None
-) -> Post:
+def post_shape(post: models.Post, *, token: str | None = None, views: int | None = None) -> Post:
     """`token` only on publish, `views` everywhere else."""
     blog = post.collection
     return Post(
@@ -261,9 +266,7 @@ def post_shape(
             else CollectionRef(alias=blog.alias, title=blog.title, url=collection_url(blog.alias))
         ),
         pinned_position=(
-            post.pinned_position
-            if blog is not None and post.pinned_position is not None
-            else UNSET
+            post.pinned_position if blog is not None and post.pinned_position is not None else UNSET
         ),
     )
 
@@ -447,10 +450,13 @@ class CollectionUpdate(_Request, kw_only=True):
     title: Annotated[str, Meta(min_length=1, max_length=255)] | UnsetType = UNSET
     description: Annotated[str, Meta(max_length=5000)] | UnsetType = UNSET
     style_sheet: Annotated[str, Meta(max_length=100_000)] | UnsetType = UNSET
-    visibility: Annotated[
-        Visibility | Literal[0, 1, 2, 4],
-        Meta(description="A name, or WriteFreely's number (1, 0, 2, 4)."),
-    ] | UnsetType = UNSET
+    visibility: (
+        Annotated[
+            Visibility | Literal[0, 1, 2, 4],
+            Meta(description="A name, or WriteFreely's number (1, 0, 2, 4)."),
+        ]
+        | UnsetType
+    ) = UNSET
     password: Annotated[str, Meta(max_length=PASSWORD_MAX)] | UnsetType = UNSET
 
 

@@ -23,6 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
+from writeas.core.enums import Visibility
 from writeas.core.tokens import new_uid
 
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
@@ -86,7 +87,7 @@ class Collection(db.Model):
     title: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     description: Mapped[str] = mapped_column(Text, nullable=False, default="")
     style_sheet: Mapped[str] = mapped_column(Text, nullable=False, default="")
-    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default="public")
+    visibility: Mapped[str] = mapped_column(String(16), nullable=False, default=Visibility.PUBLIC)
     password_hash: Mapped[str | None] = mapped_column(String(255))
     owner_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True

@@ -20,11 +20,20 @@ from sqlalchemy import or_, select, update
 from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
+from writeas.core.enums import DeliveryStatus as Status
 from writeas.core.errors import ServiceError
 from writeas.core.models import Channel, Delivery, MediaFile, Post
 from writeas.crossposting import channels
 from writeas.crossposting import content as content_builder
-from writeas.crossposting.platforms.base import AUTH, PUBLISHED, RETRY, UNKNOWN, Account, Outcome
+from writeas.crossposting.platforms.base import (
+    AUTH,
+    PERMANENT,
+    PUBLISHED,
+    RETRY,
+    UNKNOWN,
+    Account,
+    Outcome,
+)
 from writeas.services.visibility import not_shareable
 
 log = logging.getLogger(__name__)
@@ -58,11 +67,11 @@ def _claim(delivery_id: str) -> bool:
         update(Delivery)
         .where(
             Delivery.id == delivery_id,
-            Delivery.status == "queued",
+            Delivery.status == Status.QUEUED,
             or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
         )
         .values(
-            status="sending",
+            status=Status.SENDING,
             locked_until=now + lease(),
             attempts=Delivery.attempts + 1,
             updated=now,
@@ -88,7 +97,7 @@ def _hold_channel(channel: Channel) -> bool:
 
 
 def _requeue(delivery: Delivery, delay: timedelta, *, count_attempt: bool = True) -> None:
-    delivery.status = "queued"
+    delivery.status = Status.QUEUED
     delivery.locked_until = None
     delivery.next_attempt_at = utcnow() + delay
     if not count_attempt:
@@ -119,11 +128,11 @@ def run(delivery_id: str) -> Attempt:
     held = False
     hidden = _no_longer_public(delivery.post)
     if hidden is not None:
-        _fail(delivery, "failed", hidden)
+        _fail(delivery, Status.FAILED, hidden)
     elif channel is None:
-        _fail(delivery, "failed", "The channel was disconnected.")
+        _fail(delivery, Status.FAILED, "The channel was disconnected.")
     elif channel.status != channels.ACTIVE:
-        _fail(delivery, "failed", f"The channel needs reconnecting: {channel.status_reason}")
+        _fail(delivery, Status.FAILED, f"The channel needs reconnecting: {channel.status_reason}")
     elif not _hold_channel(channel):
         wait = BUSY_RETRY
         if channel.paused_until and channel.paused_until > utcnow():
@@ -139,7 +148,7 @@ def run(delivery_id: str) -> Attempt:
     delivery.updated = utcnow()
     db.session.commit()
     again = None
-    if delivery.status == "queued":
+    if delivery.status == Status.QUEUED:
         again = max(0.0, (delivery.next_attempt_at - utcnow()).total_seconds())
     return Attempt(again, held)
 
@@ -164,7 +173,7 @@ def next_for_account(delivery_id: str) -> str | None:
         .where(
             Delivery.channel_id == delivery.channel_id,
             Delivery.id != delivery.id,  # its own retry keeps its backoff
-            Delivery.status == "queued",
+            Delivery.status == Status.QUEUED,
             Delivery.next_attempt_at <= now + BUSY_RETRY,
         )
         .order_by(Delivery.next_attempt_at, Delivery.created)
@@ -184,7 +193,7 @@ def _send(delivery: Delivery, channel: Channel) -> Outcome:
         body = content_builder.build(delivery, platform, [f for f in files if f is not None])
         account = Account(channel.handle, channel.account_id, channels.credentials(channel))
     except (ServiceError, ValueError) as error:
-        return Outcome("permanent", error=getattr(error, "message", None) or str(error))
+        return Outcome(PERMANENT, error=getattr(error, "message", None) or str(error))
     with channels.http_client() as http:
         try:
             return platform.publish(http, channel.base_url, account, body)
@@ -197,7 +206,7 @@ def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
     if outcome.credentials:
         channels.store_credentials(channel, outcome.credentials)
     if outcome.kind == PUBLISHED:
-        delivery.status = "published"
+        delivery.status = Status.PUBLISHED
         delivery.remote_id, delivery.url = outcome.post_id, outcome.url
         delivery.uri, delivery.cid = outcome.uri, outcome.cid
         delivery.error = None
@@ -208,7 +217,7 @@ def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
     elif outcome.kind == UNKNOWN:
         _fail(
             delivery,
-            "unconfirmed",
+            Status.UNCONFIRMED,
             f"{outcome.error} — {delivery.platform} offers no way to "
             "resend safely, so check the account before retrying.",
         )
@@ -216,17 +225,19 @@ def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
         channels.needs_reconnect(channel, outcome.error or "Credentials were rejected.")
         _fail(
             delivery,
-            "failed",
+            Status.FAILED,
             f"{delivery.platform} rejected the credentials: "
             f"{outcome.error}. Reconnect the channel, then retry.",
         )
     else:
-        _fail(delivery, "failed", outcome.error or "Refused by the platform.")
+        _fail(delivery, Status.FAILED, outcome.error or "Refused by the platform.")
 
 
 def _retry(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
     if delivery.attempts >= MAX_ATTEMPTS:
-        _fail(delivery, "failed", f"Gave up after {delivery.attempts} attempts: {outcome.error}")
+        _fail(
+            delivery, Status.FAILED, f"Gave up after {delivery.attempts} attempts: {outcome.error}"
+        )
         return
     delay = backoff(delivery.attempts)
     if outcome.retry_after is not None:
@@ -243,11 +254,11 @@ def sweep(enqueue) -> int:
     now = utcnow()
     db.session.execute(
         update(Delivery)
-        .where(Delivery.status == "scheduled", Delivery.next_attempt_at <= now)
-        .values(status="queued", updated=now)
+        .where(Delivery.status == Status.SCHEDULED, Delivery.next_attempt_at <= now)
+        .values(status=Status.QUEUED, updated=now)
     )
     stuck = db.session.scalars(
-        select(Delivery).where(Delivery.status == "sending", Delivery.locked_until < now)
+        select(Delivery).where(Delivery.status == Status.SENDING, Delivery.locked_until < now)
     ).all()
     for delivery in stuck:
         if delivery.platform in SAFE_TO_RESEND:
@@ -255,7 +266,7 @@ def sweep(enqueue) -> int:
         else:
             _fail(
                 delivery,
-                "unconfirmed",
+                Status.UNCONFIRMED,
                 "The worker stopped while sending; "
                 f"{delivery.platform} offers no way to resend safely, so check the account "
                 "before retrying.",
@@ -264,7 +275,7 @@ def sweep(enqueue) -> int:
             delivery.channel.busy_until = None
     db.session.commit()
     due = db.session.scalars(
-        select(Delivery.id).where(Delivery.status == "queued", Delivery.next_attempt_at <= now)
+        select(Delivery.id).where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now)
     ).all()
     for delivery_id in due:
         enqueue(delivery_id)

@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
+from writeas.core.enums import BatchStatus, DeliveryStatus
 from writeas.core.errors import ServiceError
 from writeas.core.models import Channel, CrosspostBatch, Delivery, Post, User
 from writeas.crossposting import channels, formatting
@@ -29,8 +30,9 @@ TARGETS_MAX = 25
 # Longer than any short-form platform's limit could hold, links counted short included.
 SHORT_TEXT_MAX = 10_000
 LIST_MAX = 100
-QUEUED, SCHEDULED, SENDING = "queued", "scheduled", "sending"
-PUBLISHED, FAILED, UNCONFIRMED, CANCELLED = "published", "failed", "unconfirmed", "cancelled"
+QUEUED, SCHEDULED, SENDING = DeliveryStatus.QUEUED, DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING
+PUBLISHED, FAILED = DeliveryStatus.PUBLISHED, DeliveryStatus.FAILED
+UNCONFIRMED, CANCELLED = DeliveryStatus.UNCONFIRMED, DeliveryStatus.CANCELLED
 FINAL = {PUBLISHED, FAILED, UNCONFIRMED, CANCELLED}
 
 
@@ -210,12 +212,12 @@ def dispatch(batch: CrosspostBatch) -> None:
 def batch_status(deliveries: list[Delivery]) -> str:
     statuses = [d.status for d in deliveries]
     if not statuses or any(s in (QUEUED, SCHEDULED, SENDING) for s in statuses):
-        return "queued"
+        return BatchStatus.QUEUED
     if all(s == PUBLISHED for s in statuses):
-        return "published"
+        return BatchStatus.PUBLISHED
     if any(s == PUBLISHED for s in statuses):
-        return "partial_failed"
-    return "failed"
+        return BatchStatus.PARTIAL_FAILED
+    return BatchStatus.FAILED
 
 
 def of_post(post_id: str, user: User | None) -> list[CrosspostBatch]:

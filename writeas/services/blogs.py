@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from writeas import reads, settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
+from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, Post, PostTag, User
 from writeas.core.passwords import hash_password
@@ -74,7 +75,7 @@ def owned(alias: str, user: User | None) -> Collection:
         raise ServiceError(401, "You must be authenticated to do that.")
     collection = find(alias)
     if collection.owner_id != user.id:
-        if collection.visibility == "private":
+        if collection.visibility == Visibility.PRIVATE:
             raise ServiceError(404, NOT_FOUND)
         raise ServiceError(403, "You don't own this blog.")
     return collection
@@ -162,7 +163,7 @@ def update(alias: str, data: Any, user: User | None) -> Collection:
         collection.password_hash = hash_password(password)
         collection.lock_version += 1
     if visibility is not None:
-        if visibility == "password" and not collection.password_hash:
+        if visibility == Visibility.PASSWORD and not collection.password_hash:
             raise ServiceError(400, "Parameter `password` is required for a protected blog.")
         if visibility != collection.visibility:
             collection.lock_version += 1  # unlocks made under the old setting end

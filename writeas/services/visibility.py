@@ -9,13 +9,16 @@ from typing import Protocol
 from sqlalchemy import ColumnElement, and_
 
 from writeas.core.clock import utcnow
+from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, Post, User
 from writeas.core.passwords import verify_password
 
-VISIBILITIES = ("public", "unlisted", "private", "password")
+VISIBILITIES = tuple(Visibility)
 # WriteFreely's numeric values, which some clients send.
-LEGACY_VISIBILITY = {0: "unlisted", 1: "public", 2: "private", 4: "password"}
+LEGACY_VISIBILITY = {
+    0: Visibility.UNLISTED, 1: Visibility.PUBLIC, 2: Visibility.PRIVATE, 4: Visibility.PASSWORD
+}
 NOT_FOUND = "Collection not found."
 POST_NOT_FOUND = "Post not found."
 PROTECTED = "This blog is password-protected."
@@ -86,9 +89,9 @@ ANONYMOUS = Reader()
 def check_collection(collection: Collection, reader: Reader) -> None:
     if reader.owns(collection):
         return
-    if collection.visibility == "private":
+    if collection.visibility == Visibility.PRIVATE:
         raise ServiceError(404, NOT_FOUND)
-    if collection.visibility == "password" and not reader.has_unlocked(collection):
+    if collection.visibility == Visibility.PASSWORD and not reader.has_unlocked(collection):
         raise ServiceError(403, PROTECTED)
 
 
@@ -100,7 +103,7 @@ def check_post(post: Post, reader: Reader) -> None:
     """404 for posts the reader may not know exist (private blog, not yet published),
     worded as for an id that doesn't exist at all."""
     if post.collection is not None:
-        if post.collection.visibility == "private" and not reader.owns(post.collection):
+        if post.collection.visibility == Visibility.PRIVATE and not reader.owns(post.collection):
             raise ServiceError(404, POST_NOT_FOUND)
         check_collection(post.collection, reader)
     owner = reader.user is not None and post.owner_id == reader.user.id
@@ -114,9 +117,9 @@ def not_shareable(post: Post) -> str | None:
     if post.unpublished:
         return "the post was unpublished"
     blog = post.collection
-    if blog is not None and blog.visibility == "private":
+    if blog is not None and blog.visibility == Visibility.PRIVATE:
         return "the post's blog is private"
-    if blog is not None and blog.visibility == "password":
+    if blog is not None and blog.visibility == Visibility.PASSWORD:
         return "the post's blog is password-protected"
     return None
 

@@ -1,16 +1,11 @@
 """The `font` argument of the API and the appearance stored on a post."""
 
+from writeas.core.enums import Appearance
+
 # `serif` is the documented name; `norm` is what Write.as stores and returns for it.
-_FONTS = {
-    "sans": "sans",
-    "serif": "norm",
-    "norm": "norm",
-    "wrap": "wrap",
-    "mono": "mono",
-    "code": "code",
-}
-DEFAULT = "norm"
-MONOSPACE = frozenset({"wrap", "mono", "code"})
+_FONTS = {appearance.value: appearance for appearance in Appearance} | {"serif": Appearance.NORM}
+DEFAULT = Appearance.NORM
+MONOSPACE = frozenset({Appearance.WRAP, Appearance.MONO, Appearance.CODE})
 
 
 def appearance_for(font: str | None) -> str | None:

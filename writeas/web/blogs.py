@@ -4,6 +4,7 @@ tag pages, Atom feed, and the password form of a protected blog."""
 from flask import Blueprint, make_response, redirect, render_template, request, url_for
 
 from writeas import reads
+from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.http import ratelimits
 from writeas.reads.snapshots import BlogSnapshot
@@ -100,7 +101,7 @@ def feed(alias):
 @bp.post("/<alias:alias>/unlock")
 def unlock(alias):
     collection = blogs.find(alias)
-    if collection.visibility == "private" and not visitor.reader().owns(collection):
+    if collection.visibility == Visibility.PRIVATE and not visitor.reader().owns(collection):
         raise ServiceError(404, NOT_FOUND)
     password = request.form.get("password", "")
     next_path = local_path(request.form.get("next"), "", within=f"/{alias}/")

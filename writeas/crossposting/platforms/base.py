@@ -13,12 +13,11 @@ from email.utils import parsedate_to_datetime
 
 import httpx
 
-# Outcome kinds.
-PUBLISHED = "published"
-RETRY = "retry"  # not done, safe to try again (nothing reached the platform, or it said so)
-UNKNOWN = "unknown"  # the request may have been applied: only retry with an idempotency handle
-AUTH = "auth"  # credentials rejected and could not be refreshed: the channel needs reconnecting
-PERMANENT = "permanent"  # the platform refused this post for good; its message is kept verbatim
+from writeas.core.enums import OutcomeKind
+
+# The outcome kinds, by their short names.
+PUBLISHED, RETRY, UNKNOWN = OutcomeKind.PUBLISHED, OutcomeKind.RETRY, OutcomeKind.UNKNOWN
+AUTH, PERMANENT = OutcomeKind.AUTH, OutcomeKind.PERMANENT
 
 
 class PlatformError(Exception):
