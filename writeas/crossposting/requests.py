@@ -65,13 +65,15 @@ def _check_target(platform_name: str, text: str | None, media_files: list) -> No
         # beyond any short-form limit is refused before it is measured.
         if len(text) > SHORT_TEXT_MAX:
             raise ServiceError(
-                400, f"Text for {platform_name} is over {SHORT_TEXT_MAX} characters; "
+                400,
+                f"Text for {platform_name} is over {SHORT_TEXT_MAX} characters; "
                 f"{platform_name} allows {spec.limit}.",
             )
         size = formatting.measure(text, platform_name)
         if size > spec.limit:
             raise ServiceError(
-                400, f"Text for {platform_name} is {size} characters; "
+                400,
+                f"Text for {platform_name} is {size} characters; "
                 f"{platform_name} allows {spec.limit}.",
             )
     limits = platform.media_limits
@@ -82,7 +84,8 @@ def _check_target(platform_name: str, text: str | None, media_files: list) -> No
     for item in media_files:
         if len(item.alt_text) > limits.max_alt_text:
             raise ServiceError(
-                400, f"Alt text for {platform_name} may be at most {limits.max_alt_text} "
+                400,
+                f"Alt text for {platform_name} may be at most {limits.max_alt_text} "
                 f"characters (image {item.id} has {len(item.alt_text)}).",
             )
         if item.mime_type not in limits.mime_types:
@@ -104,15 +107,26 @@ def _parse_targets(user: User, targets: Any) -> list[dict]:
         channel = _channel_for(user, target["channel"])
         if channel is not None:
             _check_target(channel.platform, text, files)
-        parsed.append({"ref": target["channel"], "channel": channel, "text": text,
-                       "media": [f.id for f in files]})
+        parsed.append(
+            {
+                "ref": target["channel"],
+                "channel": channel,
+                "text": text,
+                "media": [f.id for f in files],
+            }
+        )
     return parsed
 
 
 def _plan(post: Post, user: User, targets: list[dict], scheduled_at=None) -> CrosspostBatch:
     """Adds the batch and its deliveries to the session (the caller commits)."""
-    batch = CrosspostBatch(id=_new_id(), post_id=post.id, user_id=user.id,
-                           scheduled_at=scheduled_at, site_url=site_url())
+    batch = CrosspostBatch(
+        id=_new_id(),
+        post_id=post.id,
+        user_id=user.id,
+        scheduled_at=scheduled_at,
+        site_url=site_url(),
+    )
     db.session.add(batch)
     start = scheduled_at or (post.created if is_scheduled(post) else utcnow())
     waiting = SCHEDULED if start > utcnow() else QUEUED
@@ -120,9 +134,16 @@ def _plan(post: Post, user: User, targets: list[dict], scheduled_at=None) -> Cro
     for position, target in enumerate(targets):
         channel = target["channel"]
         delivery = Delivery(
-            id=_new_id(), batch=batch, post_id=post.id, user_id=user.id, position=position,
-            text=target["text"], media_ids=target["media"], next_attempt_at=start,
-            idempotency_key="", attempts=0,
+            id=_new_id(),
+            batch=batch,
+            post_id=post.id,
+            user_id=user.id,
+            position=position,
+            text=target["text"],
+            media_ids=target["media"],
+            next_attempt_at=start,
+            idempotency_key="",
+            attempts=0,
         )
         if channel is None:
             delivery.platform = _describe(target["ref"])
@@ -150,9 +171,14 @@ def _describe(ref: Any) -> str:
 
 
 def _already(post_id: str, channel_id: int) -> bool:
-    return db.session.scalar(
-        select(Delivery.id).where(Delivery.post_id == post_id, Delivery.channel_id == channel_id)
-    ) is not None
+    return (
+        db.session.scalar(
+            select(Delivery.id).where(
+                Delivery.post_id == post_id, Delivery.channel_id == channel_id
+            )
+        )
+        is not None
+    )
 
 
 def plan_from_spec(post: Post, user: User, spec: list[dict]) -> CrosspostBatch:
@@ -162,8 +188,7 @@ def plan_from_spec(post: Post, user: User, spec: list[dict]) -> CrosspostBatch:
     for item in spec:
         [(platform, handle)] = item.items()
         ref = {"platform": platform, "handle": handle}
-        targets.append({"ref": ref, "channel": _channel_for(user, ref), "text": None,
-                        "media": []})
+        targets.append({"ref": ref, "channel": _channel_for(user, ref), "text": None, "media": []})
     return _plan(post, user, targets)
 
 
@@ -187,7 +212,8 @@ def request(post_id: str, data: Any, user: User | None) -> CrosspostBatch:
         channel = target["channel"]
         if channel is not None and _already(post.id, channel.id):
             raise ServiceError(
-                409, f"This post was already crossposted to {channel.platform} "
+                409,
+                f"This post was already crossposted to {channel.platform} "
                 f"@{channel.handle}; see GET /api/posts/{post.id}/crossposts.",
             )
     batch = _plan(post, user, targets, scheduled_at)

@@ -192,3 +192,42 @@ def transport_outcome(error: httpx.HTTPError) -> Outcome:
     if isinstance(error, httpx.ConnectError | httpx.ConnectTimeout | httpx.PoolTimeout):
         return Outcome(RETRY, error=f"Could not connect: {error}")
     return Outcome(UNKNOWN, error=f"No answer after sending: {error}")
+
+
+def send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response | Outcome:
+    """One request: its response, or the outcome of a request that failed in transit."""
+    try:
+        return http.request(method, url, **kwargs)
+    except httpx.HTTPError as error:
+        return transport_outcome(error)
+
+
+def checked(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
+    """One request that must succeed: its response, or `Stop` with what its failure means."""
+    response = send(http, method, url, **kwargs)
+    if isinstance(response, Outcome):
+        raise Stop(response)
+    outcome = classify(response)
+    if outcome is not None:
+        raise Stop(outcome)
+    return response
+
+
+def failure(response: httpx.Response | Outcome) -> Outcome:
+    """What a request that didn't give the answer it should have comes to."""
+    if isinstance(response, Outcome):
+        return response
+    return classify(response) or Outcome(RETRY, error=f"HTTP {response.status_code}")
+
+
+def verify_failure(
+    response: httpx.Response, message: str | None = None, *, server: str = "", base_url: str = ""
+) -> PlatformError:
+    """Why credentials couldn't be verified: a 4xx (but 429) is the platform refusing them
+    (our 400); anything else is it being unavailable (502). A non-JSON answer from a server
+    of the user's choosing (`server` names its kind) is most likely not that kind of server."""
+    status = 400 if 400 <= response.status_code < 500 and response.status_code != 429 else 502
+    if server and "json" not in response.headers.get("content-type", ""):
+        message = f"{base_url} answered HTTP {response.status_code}; is it a {server} server?"
+        return PlatformError(message, status)
+    return PlatformError(message or error_message(response), status)

@@ -35,6 +35,7 @@ from writeas.crossposting.platforms.base import (
     classify,
     error_message,
     transport_outcome,
+    verify_failure,
 )
 
 # app.bsky.embed.images: four images, 1,000,000 bytes each; the Bluesky app caps alt at 2000.
@@ -210,12 +211,6 @@ class _Session:
         self.changed = True
 
 
-def _verify_failure(response: httpx.Response) -> PlatformError:
-    # A 4xx is the PDS refusing these credentials; anything else is it being unavailable.
-    status = 400 if 400 <= response.status_code < 500 and response.status_code != 429 else 502
-    return PlatformError(_message(response), status)
-
-
 class Bluesky(Platform):
     name = "bluesky"
     default_base_url = "https://bsky.social"
@@ -239,7 +234,7 @@ class Bluesky(Platform):
         except httpx.HTTPError as error:
             raise PlatformError(f"Could not reach {base}: {error}", 502) from error
         if not response.is_success:
-            raise _verify_failure(response)
+            raise verify_failure(response, _message(response))
         try:
             session = response.json()
             stored = _session_credentials({"app_password": password}, session)

@@ -31,8 +31,10 @@ from writeas.crossposting.platforms.base import (
     Outcome,
     Platform,
     PlatformError,
-    classify,
-    transport_outcome,
+    failure,
+)
+from writeas.crossposting.platforms.base import (
+    send as base_send,
 )
 
 # LinkedIn sunsets each monthly API version about a year after release (202505 was gone
@@ -75,18 +77,9 @@ def api_headers(token: str) -> dict:
 
 
 def send(http: httpx.Client, method: str, url: str, headers: dict, **kwargs):
-    try:
-        return http.request(method, url, headers=headers, **kwargs)
-    except httpx.HTTPError as error:
-        return transport_outcome(error)
-
-
-def failure(response: httpx.Response | Outcome) -> Outcome:
     """LinkedIn's errors are `{message, status, serviceErrorCode?}`; the shared reading
     takes `message` verbatim."""
-    if isinstance(response, Outcome):
-        return response
-    return classify(response) or Outcome(RETRY, error=f"HTTP {response.status_code}")
+    return base_send(http, method, url, headers=headers, **kwargs)
 
 
 def already_published(response: httpx.Response) -> str | None:

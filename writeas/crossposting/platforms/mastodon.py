@@ -21,9 +21,8 @@ from writeas.crossposting.platforms.base import (
     Platform,
     PlatformError,
     Stop,
-    classify,
-    error_message,
-    transport_outcome,
+    checked,
+    verify_failure,
 )
 
 # Mastodon 4.x: four attachments per status, 16 MB per image, 1500 characters of alt text.
@@ -38,24 +37,13 @@ def _headers(credentials: dict) -> dict:
     return {"Authorization": f"Bearer {credentials.get('access_token', '')}"}
 
 
-def _send(http: httpx.Client, method: str, url: str, **kwargs) -> httpx.Response:
-    try:
-        response = http.request(method, url, **kwargs)
-    except httpx.HTTPError as error:
-        raise Stop(transport_outcome(error)) from error
-    outcome = classify(response)
-    if outcome is not None:
-        raise Stop(outcome)
-    return response
-
-
 def _media_request(http: httpx.Client, method: str, url: str, **kwargs) -> tuple[bool, str]:
     """Whether the attachment is ready (processed, `url` set), and its id.
 
     No status exists yet while media is handled, so an unanswered upload only leaves an
     unattached file behind (which Mastodon discards): retrying is safe."""
     try:
-        response = _send(http, method, url, **kwargs)
+        response = checked(http, method, url, **kwargs)
         attachment = response.json()
         media_id = str(attachment["id"])
     except Stop as stop:
@@ -75,16 +63,6 @@ def _same_user(handle: str, username: str) -> bool:
     return wanted.casefold() == username.casefold()
 
 
-def _verify_failure(response: httpx.Response, base_url: str) -> PlatformError:
-    # A 4xx is the server refusing these credentials; anything else is it being unavailable.
-    status = 400 if 400 <= response.status_code < 500 and response.status_code != 429 else 502
-    if "json" not in response.headers.get("content-type", ""):
-        return PlatformError(
-            f"{base_url} answered HTTP {response.status_code}; is it a Mastodon server?", status
-        )
-    return PlatformError(error_message(response), status)
-
-
 class Mastodon(Platform):
     name = "mastodon"
     default_base_url = "https://mastodon.social"
@@ -101,7 +79,7 @@ class Mastodon(Platform):
         except httpx.HTTPError as error:
             raise PlatformError(f"Could not reach {base}: {error}", 502) from error
         if response.status_code != 200:
-            raise _verify_failure(response, base)
+            raise verify_failure(response, server="Mastodon", base_url=base)
         try:
             data = response.json()
             account_id, username = str(data["id"]), str(data["username"])
@@ -157,7 +135,7 @@ def _post_status(
         form["language"] = language
     if content.idempotency_key:
         headers = {**headers, "Idempotency-Key": content.idempotency_key}
-    response = _send(http, "POST", f"{base}/api/v1/statuses", headers=headers, data=form)
+    response = checked(http, "POST", f"{base}/api/v1/statuses", headers=headers, data=form)
     try:
         status = response.json()
         post_id = str(status["id"])

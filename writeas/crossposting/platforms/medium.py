@@ -24,8 +24,10 @@ from writeas.crossposting.platforms.base import (
     Outcome,
     Platform,
     PlatformError,
-    classify,
-    transport_outcome,
+    failure,
+)
+from writeas.crossposting.platforms.base import (
+    send as base_send,
 )
 
 # Medium's API documentation names no limits for images or alt text. 25 MB is the upload
@@ -44,18 +46,9 @@ MAX_TAG_LENGTH = 25
 
 
 def send(http: httpx.Client, method: str, url: str, token: str, **kwargs):
-    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
-    try:
-        return http.request(method, url, headers=headers, **kwargs)
-    except httpx.HTTPError as error:
-        return transport_outcome(error)
-
-
-def failure(response: httpx.Response | Outcome) -> Outcome:
     """Medium's `{errors: [{message, code}]}` is read by the shared `error_message`."""
-    if isinstance(response, Outcome):
-        return response
-    return classify(response) or Outcome(RETRY, error=f"HTTP {response.status_code}")
+    headers = {"Authorization": f"Bearer {token}", "Accept": "application/json"}
+    return base_send(http, method, url, headers=headers, **kwargs)
 
 
 def medium_tags(tags: list[str]) -> list[str]:

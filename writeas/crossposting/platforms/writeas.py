@@ -22,8 +22,8 @@ from writeas.crossposting.platforms.base import (
     Platform,
     PlatformError,
     classify,
-    error_message,
     transport_outcome,
+    verify_failure,
 )
 
 
@@ -39,15 +39,6 @@ def _data(response: httpx.Response) -> dict:
     return data
 
 
-def _verify_failure(response: httpx.Response, base_url: str) -> PlatformError:
-    # A 4xx is the server refusing these credentials; anything else is it being unavailable.
-    status = 400 if 400 <= response.status_code < 500 and response.status_code != 429 else 502
-    if "json" not in response.headers.get("content-type", ""):
-        message = f"{base_url} answered HTTP {response.status_code}; is it a Write.as server?"
-        return PlatformError(message, status)
-    return PlatformError(error_message(response), status)
-
-
 def _call(http: httpx.Client, base_url: str, method: str, path: str, **kwargs) -> dict:
     """A request made while verifying: any failure becomes the `PlatformError` to show."""
     try:
@@ -55,7 +46,7 @@ def _call(http: httpx.Client, base_url: str, method: str, path: str, **kwargs) -
     except httpx.HTTPError as error:
         raise PlatformError(f"Could not reach {base_url}: {error}", 502) from error
     if not 200 <= response.status_code < 300:
-        raise _verify_failure(response, base_url)
+        raise verify_failure(response, server="Write.as", base_url=base_url)
     try:
         return _data(response)
     except (ValueError, KeyError, TypeError) as error:

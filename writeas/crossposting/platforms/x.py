@@ -26,6 +26,7 @@ from writeas.crossposting.platforms.base import (
     classify,
     error_message,
     transport_outcome,
+    verify_failure,
 )
 
 # Four images per post, 5 MB each (docs.x.com, media best practices), 1000 characters of alt.
@@ -105,12 +106,6 @@ class _Session:
         self.changed = True
 
 
-def _verify_failure(response: httpx.Response) -> PlatformError:
-    # A 4xx is X refusing these credentials; anything else is it being unavailable.
-    status = 400 if 400 <= response.status_code < 500 and response.status_code != 429 else 502
-    return PlatformError(error_message(response), status)
-
-
 class X(Platform):
     name = "x"
     default_base_url = "https://api.x.com"
@@ -128,7 +123,7 @@ class X(Platform):
             message = stop.outcome.error or "X refused the credentials."
             raise PlatformError(message, status) from stop
         if not response.is_success:
-            raise _verify_failure(response)
+            raise verify_failure(response)
         try:
             user = response.json()["data"]
             user_id, username = str(user["id"]), str(user["username"])
