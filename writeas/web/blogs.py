@@ -26,7 +26,7 @@ def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
         if error.status != 403:
             raise
     locked = reads.current().blog(alias)
-    page = render_template("blog_locked.html", collection=locked, next=request.path)
+    page = render_template("blogs/locked.html", collection=locked, next=request.path)
     return None, (page, 403)
 
 
@@ -41,7 +41,7 @@ def _listing(alias: str, page: int, tag: str | None = None):
         if page > 1 and not stream:
             raise ServiceError(404, "There's no such page.")
         return render_template(
-            "blog.html",
+            "blogs/blog.html",
             collection=collection,
             nav=blogs.pinned(collection, reader),
             posts=stream,
@@ -93,7 +93,7 @@ def feed(alias):
     if locked:
         raise ServiceError(403, "This blog is password-protected.")
     entries, _more = blogs.stream(collection, visitor.reader(), 1)
-    response = make_response(render_template("feed.xml", collection=collection, entries=entries))
+    response = make_response(render_template("blogs/feed.xml", collection=collection, entries=entries))
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
 
@@ -107,7 +107,7 @@ def unlock(alias):
     next_path = local_path(request.form.get("next"), "", within=f"/{alias}/")
     if not check_blog_password(collection, password, ratelimits.password_attempts):
         page = render_template(
-            "blog_locked.html",
+            "blogs/locked.html",
             collection=collection,
             next=next_path,
             error="That's not the password.",

@@ -34,7 +34,7 @@ def _back(endpoint: str = "crossposting.channels_page"):
 @login_required
 def channels_page():
     return render_template(
-        "channels.html", channels=channels.of_user(visitor.user()),
+        "me/channels.html", channels=channels.of_user(visitor.user()),
         platforms=sorted(REGISTRY), fields=CREDENTIAL_FIELDS, all_fields=_ALL_FIELDS,
     )
 
@@ -71,7 +71,7 @@ def disconnect(channel_id):
 def crossposts_page():
     user = visitor.user()
     return render_template(
-        "crossposts.html",
+        "me/crossposts.html",
         deliveries=crossposts.of_user(user, request.args.get("status"), None, 100),
         channels=[c for c in channels.of_user(user) if c.status == channels.ACTIVE],
         posts=posts.owned_by(user)[:100],

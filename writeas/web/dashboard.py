@@ -38,7 +38,7 @@ def home():
             }
         )
     return render_template(
-        "dashboard.html",
+        "me/dashboard.html",
         loose=[p for p in owned if p.collection_id is None],
         blogs=listed,
         owned_ids=[p.id for p in owned],
@@ -87,7 +87,7 @@ def blog_settings(alias):
     user = visitor.user()
     collection = blogs.owned(alias, user)
     if request.method == "GET":
-        return render_template("blog_settings.html", collection=collection)
+        return render_template("me/blog_settings.html", collection=collection)
     form = request.form
     fields = {
         key: form[key]
@@ -101,7 +101,7 @@ def blog_settings(alias):
     except ServiceError as error:
         db.session.rollback()
         return render_template(
-            "blog_settings.html", collection=blogs.owned(alias, user), error=error.message
+            "me/blog_settings.html", collection=blogs.owned(alias, user), error=error.message
         ), error.status
     flash("Blog settings saved.")
     return redirect(url_for("dashboard.blog_settings", alias=alias), 303)

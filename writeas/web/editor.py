@@ -27,7 +27,7 @@ def _collections_of_user():
 
 @bp.get("/")
 def write():
-    return render_template("editor.html", blogs=_collections_of_user(), post=None, values={})
+    return render_template("posts/editor.html", blogs=_collections_of_user(), post=None, values={})
 
 
 @bp.post("/")
@@ -40,7 +40,7 @@ def publish():
     except ServiceError as error:
         values = {**fields, "collection": request.form.get("collection", "")}
         return render_template(
-            "editor.html",
+            "posts/editor.html",
             blogs=_collections_of_user(),
             post=None,
             values=values,
@@ -64,7 +64,7 @@ def _editable(post_id: str):
 def edit(post_id):
     post, allowed = _editable(post_id)
     return render_template(
-        "editor.html",
+        "posts/editor.html",
         blogs=[],
         post=post,
         allowed=allowed,

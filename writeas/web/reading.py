@@ -45,7 +45,7 @@ def render_post_page(
     def render() -> str:
         token = visitor.token_for(post.id)
         return render_template(
-            "post.html",
+            "posts/post.html",
             post=post,
             collection=collection,
             nav=blogs.pinned(collection, reader) if collection is not None else [],

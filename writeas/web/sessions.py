@@ -16,12 +16,12 @@ bp = Blueprint("sessions", __name__)
 @login_limit
 def login():
     if request.method == "GET":
-        return render_template("login.html", next=local_path(request.args.get("next"), ""))
+        return render_template("accounts/login.html", next=local_path(request.args.get("next"), ""))
     try:
         user = accounts.check_credentials(*accounts.login_fields(request.form.to_dict()))
     except ServiceError as error:
         return render_template(
-            "login.html",
+            "accounts/login.html",
             error=error.message,
             alias=request.form.get("alias", ""),
             next=local_path(request.form.get("next"), ""),
@@ -33,14 +33,14 @@ def login():
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
     if request.method == "GET":
-        return render_template("signup.html")
+        return render_template("accounts/signup.html")
     form = request.form
     try:
         user = accounts.create_user(*accounts.signup_fields(form.to_dict()))
         db.session.commit()
     except ServiceError as error:
         return render_template(
-            "signup.html",
+            "accounts/signup.html",
             error=error.message,
             alias=form.get("alias", ""),
             email=form.get("email", ""),
@@ -58,6 +58,6 @@ def logout():
     if request.method == "GET":
         if visitor.user() is None:
             return redirect(url_for("editor.write"), 303)
-        return render_template("logout.html")
+        return render_template("accounts/logout.html")
     visitor.log_out()
     return redirect(url_for("editor.write"), 303)
