@@ -3,13 +3,14 @@ PostgreSQL server named by TEST_DATABASE_URL (which `make test` starts for a sec
 
 import os
 import shutil
-import threading
 from pathlib import Path
 
 import httpx
 import pytest
+from calls import Api
+from databases import POSTGRES_URL
+from platform_servers import running
 from sqlalchemy import text
-from werkzeug.serving import make_server
 
 from writeas import create_app
 from writeas.core.db import db
@@ -19,8 +20,6 @@ from writeas.settings import Settings
 # the platforms' test servers live on loopback. Read whenever an app's settings are.
 os.environ.setdefault("HUEY_IMMEDIATE", "true")
 os.environ.setdefault("ALLOW_PRIVATE_NETWORK_TARGETS", "true")
-
-POSTGRES_URL = os.environ.get("TEST_DATABASE_URL", "")
 
 
 def _reset_postgres() -> None:
@@ -77,32 +76,6 @@ def client(app):
     return app.test_client()
 
 
-class Api:
-    """A thin Write.as client over Flask's test client, for readable tests."""
-
-    def __init__(self, client):
-        self.client = client
-
-    def call(self, method, path, token=None, **kwargs):
-        headers = dict(kwargs.pop("headers", {}))
-        if token:
-            headers["Authorization"] = f"Token {token}"
-        return self.client.open(path, method=method, headers=headers, **kwargs)
-
-    def signup(self, alias, password="correct horse", **extra):
-        response = self.call(
-            "POST", "/api/auth/signup", json={"alias": alias, "pass": password, **extra}
-        )
-        assert response.status_code == 201, response.json
-        return response.json["data"]["access_token"]
-
-    def publish(self, token=None, **fields):
-        fields.setdefault("body", "Hello, world.")
-        response = self.call("POST", "/api/posts", token=token, json=fields)
-        assert response.status_code == 201, response.json
-        return response.json["data"]
-
-
 @pytest.fixture
 def api(client):
     return Api(client)
@@ -139,8 +112,13 @@ def fast_http():
 
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 LAUNCH_ARGS = [
-    "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
-    "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-quic",
+    "--no-first-run",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 
 
@@ -165,9 +143,25 @@ def browser():
 @pytest.fixture
 def site(app):
     """The app on a real HTTP server in a thread, on a free loopback port."""
-    server = make_server("127.0.0.1", 0, app, threaded=True)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    yield f"http://127.0.0.1:{server.server_port}"
-    server.shutdown()
-    thread.join(timeout=5)
+    with running(app) as url:
+        yield url
+
+
+@pytest.fixture
+def stranger(app):
+    """A second visitor with cookies of its own (another person, or another browser)."""
+    return app.test_client()
+
+
+@pytest.fixture
+def state(request):
+    """What a platform's test server holds, and the switches a test flips; the server is
+    the test module's `SERVER` (one of the `platform_servers` modules)."""
+    return request.module.SERVER.State()
+
+
+@pytest.fixture
+def server(request, state):
+    """That server on a real loopback socket; the value is its base URL."""
+    with running(request.module.SERVER.create(state)) as url:
+        yield url

@@ -1,0 +1,190 @@
+"""What a person does in a real browser: headless Chromium (Debian's package) driven by
+Playwright, against the app served over real HTTP on loopback."""
+
+import re
+from pathlib import Path
+
+import pytest
+
+playwright_api = pytest.importorskip("playwright.sync_api")
+
+ARTIFACTS = Path(__file__).parents[1] / "artifacts"
+
+
+@pytest.fixture
+def page(browser, site):
+    context = browser.new_context(base_url=site, viewport={"width": 1200, "height": 900})
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.on("dialog", lambda dialog: dialog.accept())
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors: {errors}"
+
+
+def shot(page, name: str) -> None:
+    ARTIFACTS.mkdir(exist_ok=True)
+    page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
+
+
+def publish(page, body: str, *, font: str | None = None, blog: str | None = None) -> str:
+    page.goto("/")
+    page.fill("#body", body)
+    if font:
+        page.select_option("#font", font)
+    if blog:
+        page.select_option("#collection", blog)
+    with page.expect_navigation():
+        page.click("button.primary")
+    return page.url
+
+
+def stored_posts(page) -> dict:
+    return page.evaluate("JSON.parse(localStorage.getItem('writeas.posts') || '{}')")
+
+
+def signup(page, alias: str) -> None:
+    page.goto("/signup")
+    page.fill("#alias", alias)
+    page.fill("#pass", "correct horse battery")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+
+
+def test_publish_anonymously_then_edit_and_delete_with_the_stored_token(page, site):
+    page.goto("/")
+    shot(page, "editor")
+    page.set_viewport_size({"width": 390, "height": 844})
+    shot(page, "editor-phone")
+    page.set_viewport_size({"width": 1200, "height": 900})
+    url = publish(page, "# Hello from Chromium\n\nA post written in a real browser. #testing")
+    post_id = url.rsplit("/", 1)[1]
+    assert page.title().startswith("Hello from Chromium")
+    assert page.inner_text("article .prose h1") == "Hello from Chromium"
+    assert post_id in stored_posts(page)
+    shot(page, "post")
+
+    # Forget the session: only the token in localStorage proves authorship now.
+    page.context.clear_cookies()
+    page.goto(f"/{post_id}")
+    page.click("[data-edit-link]")
+    page.wait_for_url(f"{site}/{post_id}/edit")
+    playwright_api.expect(page.locator("input[name=token]").first).to_have_value(
+        stored_posts(page)[post_id]
+    )
+    page.fill("#body", "Edited in the browser.")
+    page.click("button.primary")
+    page.wait_for_url(f"{site}/{post_id}")
+    assert page.inner_text("article .prose") == "Edited in the browser."
+
+    page.goto(f"/{post_id}/edit")
+    page.click("button.danger")
+    page.wait_for_url(f"{site}/")
+    assert post_id not in stored_posts(page)
+    assert page.goto(f"/{post_id}").status == 404
+
+
+def test_sign_up_and_claim_posts_stored_in_the_browser(page):
+    first = publish(page, "First anonymous post").rsplit("/", 1)[1]
+    second = publish(page, "Second anonymous post").rsplit("/", 1)[1]
+    page.context.clear_cookies()  # only localStorage remembers them
+    signup(page, "claimer")
+    assert page.is_visible("#claim")
+    assert page.inner_text("[data-claim-count]") == "2"
+    with page.expect_navigation():
+        page.click("#claim-form button")
+    assert "Claimed 2 post(s)." in page.inner_text(".flashes")
+    listed = page.inner_text("main")
+    assert "First anonymous post" in listed and "Second anonymous post" in listed
+    page.reload()
+    assert page.is_hidden("#claim")
+    assert first not in stored_posts(page) and second not in stored_posts(page)
+
+
+def test_blog_with_a_pinned_post_in_the_header_nav(page, site):
+    signup(page, "writer")
+    page.fill("#new-title", "Travel Notes")
+    with page.expect_navigation():
+        page.click("section.card button.primary")
+    assert "Created Travel Notes" in page.inner_text(".flashes")
+
+    publish(page, "# About\n\nWho writes these notes.", blog="travel-notes")
+    post_url = publish(page, "# Lisbon\n\nTrams, tiles and #travel.", blog="travel-notes")
+    assert post_url == f"{site}/travel-notes/lisbon"
+
+    page.goto("/me/")
+    row = page.locator("li.post-row", has_text="About")
+    with page.expect_navigation():
+        row.locator("button", has_text="Pin").click()
+
+    page.goto("/travel-notes/")
+    assert page.inner_text("nav.pinned") == "About"
+    assert page.locator("article.entry h2").all_inner_texts() == ["Lisbon"]
+    shot(page, "blog")
+    page.click("article.entry h2 a")
+    page.wait_for_url(f"{site}/travel-notes/lisbon")
+    assert page.inner_text("nav.pinned") == "About"
+    page.click("nav.pinned a")
+    page.wait_for_url(f"{site}/travel-notes/about")
+    page.goto("/travel-notes/lisbon")
+    page.click("a.hashtag")
+    page.wait_for_url(f"{site}/travel-notes/tag:travel")
+    assert page.locator("article.entry h2").all_inner_texts() == ["Lisbon"]
+
+
+def test_code_post_is_highlighted_with_line_anchors(page, site):
+    code = "import os\n\n\ndef greet(name):\n    return f'Hello, {name}'\n"
+    url = publish(page, code, font="code")
+    post_id = url.rsplit("/", 1)[1]
+    assert page.locator(".code-body .line").count() == 5
+    assert page.locator(".code-body .line#L4 .k").first.inner_text() == "def"
+    page.click("a.ln[href='#L4']")
+    assert page.evaluate("location.hash") == "#L4"
+    highlighted = page.evaluate("getComputedStyle(document.getElementById('L4')).backgroundColor")
+    assert highlighted not in ("rgba(0, 0, 0, 0)", "transparent")
+    shot(page, "code-post")
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=site)
+    page.click("button.copy")
+    # (wait_for_function would eval() a string, which our CSP rightly forbids)
+    playwright_api.expect(page.locator("button.copy")).to_have_text("Copied")
+    assert page.evaluate("navigator.clipboard.readText()") == code
+    assert page.goto(f"/{post_id}.txt").text() == code
+
+
+XSS_BODY = """Harmless text.
+
+<script>window.__xss = 'script'</script>
+<img src=x onerror="window.__xss = 'img'">
+<svg onload="window.__xss = 'svg'"></svg>
+<iframe src="javascript:parent.__xss = 'iframe'"></iframe>
+<a id="jslink" href="javascript:window.__xss = 'link'">click me</a>
+[markdown link](javascript:window.__xss='md')
+<details open ontoggle="window.__xss = 'details'">x</details>
+"""
+
+
+def test_xss_payloads_in_a_post_do_nothing(page):
+    publish(page, XSS_BODY)
+    page.wait_for_timeout(500)
+    assert page.evaluate("window.__xss") is None
+    for link in ("#jslink", "text=markdown link"):
+        if page.locator(link).count():
+            page.click(link)
+    page.wait_for_timeout(200)
+    assert page.evaluate("window.__xss") is None
+    assert "Harmless text." in page.inner_text("article")
+
+
+def test_blog_css_cannot_escape_its_style_element(page):
+    signup(page, "styler")
+    page.goto("/me/blogs/styler")
+    page.fill(
+        "#style_sheet", "body { color: rgb(1, 2, 3); } </style><script>window.__xss=1</script>"
+    )
+    with page.expect_navigation():
+        page.click("form.card button.primary")
+    page.goto("/styler/")
+    assert page.evaluate("window.__xss") is None
+    assert page.evaluate("getComputedStyle(document.body).color") == "rgb(1, 2, 3)"
