@@ -76,11 +76,13 @@ class HotReads:
             return None
         if self._reads is None:
             self._reads = self._app.extensions[reads.EXTENSION]
+        serving = reads.SERVING.set(self._reads)
         try:
-            with reads.serving(self._reads):
-                return handler(self._reads, environ, **args)
+            return handler(self._reads, environ, **args)
         except Exception:  # a refusal or a failure: the app gives it its proper answer
             return None
+        finally:
+            reads.SERVING.reset(serving)
 
     def _route(self, path: str) -> tuple[str, dict] | None:
         """(endpoint, arguments) for a GET of the path. Matching a path against the URL map

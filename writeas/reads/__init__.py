@@ -4,13 +4,13 @@ the page cache, behind one `Reads` object that the factory builds once per app.
 Reading is the hot path. The WSGI front answers some reads without an app context (pushing
 one would cost a fifth of a raw read), so what a read needs is held by this object rather
 than looked up through Flask: the front makes its app's `Reads` current for the call
-(`serving`), and inside a request `current()` finds it on the app.
+(`SERVING`), and inside a request `current()` finds it on the app.
 
 May import: `writeas.core` only (and `writeas.settings`).
 """
 
-from contextlib import contextmanager
 from contextvars import ContextVar
+from functools import cached_property
 
 from flask import Flask, current_app
 
@@ -20,22 +20,23 @@ from writeas.reads.page_cache import PageCache
 from writeas.reads.view_counts import ViewCounter
 
 EXTENSION = "writeas.reads"
-_serving: ContextVar["Reads | None"] = ContextVar("reads_serving", default=None)
+# Set by the WSGI front around its calls (set and reset by hand: a context manager would
+# cost a tenth of a raw read).
+SERVING: ContextVar["Reads | None"] = ContextVar("reads_serving", default=None)
 
 
 class Reads:
     def __init__(self, app: Flask, view_flush_seconds: float, page_cache_bytes: int):
         self._app = app
-        self._engine = None
         self.views = ViewCounter(app, view_flush_seconds)
         self.pages = PageCache(page_cache_bytes)
 
-    @property
+    @cached_property
     def engine(self):
-        if self._engine is None:
-            with self._app.app_context():
-                self._engine = db.engine
-        return self._engine
+        """Looked up once, on first use (the engine exists only once the app is set up);
+        after that it is a plain attribute."""
+        with self._app.app_context():
+            return db.engine
 
     def post(self, post_id: str) -> snapshots.PostSnapshot | None:
         return snapshots.post(post_id, self.engine)
@@ -55,14 +56,4 @@ class Reads:
 
 
 def current() -> Reads:
-    return _serving.get() or current_app.extensions[EXTENSION]
-
-
-@contextmanager
-def serving(reads: Reads):
-    """Make `reads` current outside an app context (the WSGI front)."""
-    token = _serving.set(reads)
-    try:
-        yield
-    finally:
-        _serving.reset(token)
+    return SERVING.get() or current_app.extensions[EXTENSION]

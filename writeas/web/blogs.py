@@ -93,7 +93,8 @@ def feed(alias):
     if locked:
         raise ServiceError(403, "This blog is password-protected.")
     entries, _more = blogs.stream(collection, visitor.reader(), 1)
-    response = make_response(render_template("blogs/feed.xml", collection=collection, entries=entries))
+    feed = render_template("blogs/feed.xml", collection=collection, entries=entries)
+    response = make_response(feed)
     response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
     return response
 
