@@ -6,8 +6,7 @@ needs. The layers it wires, and what each may import, are in the README's Design
 and in the import contracts in `pyproject.toml`.
 """
 
-from flask import Flask, abort, current_app, request
-from flask_wtf.csrf import CSRFError
+from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from writeas import reads
@@ -20,36 +19,15 @@ from writeas.crossposting import queue
 from writeas.crossposting.platforms import load_all as load_platforms
 from writeas.extensions import csrf, db, limiter, login_manager, migrate
 from writeas.front import HotReads
-from writeas.http import errors
+from writeas.http import errors, request_guards
 from writeas.http.cache_headers import add_api_cache_headers
 from writeas.http.security_headers import add_security_headers
-from writeas.http.urls import is_api
 from writeas.reads import content_versions
 from writeas.settings import PROJECT_ROOT, Settings
 from writeas.web import blueprints as web_blueprints
 from writeas.web import templating
 from writeas.web.cookies import SessionInterface
 from writeas.web.routing import AliasConverter
-
-
-def _refuse_nul() -> None:
-    """No route takes a NUL in its path or query, and PostgreSQL can't even compare with
-    one: such a request is refused before anything looks it up."""
-    if "\x00" in request.path:
-        abort(404)
-    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
-        abort(400)
-
-
-def _check_csrf() -> None:
-    """Every form POST carries a CSRF token. The API is exempt: it authenticates by header
-    only (never the session cookie), so a cross-site form can't act through it; the same
-    holds for the JSON-only /auth/login."""
-    if request.method not in current_app.config["WTF_CSRF_METHODS"] or is_api(request.path):
-        return
-    if request.path == "/auth/login" and request.is_json:
-        return
-    csrf.protect()
 
 
 def create_app(settings: Settings | None = None) -> Flask:
@@ -92,20 +70,13 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     login_manager.init_app(app)
     csrf.init_app(app)
-    app.before_request(_refuse_nul)
-    app.before_request(_check_csrf)
+    request_guards.register(app)
 
     app.register_blueprint(api)
     for blueprint in web_blueprints:
         app.register_blueprint(blueprint)
     templating.register(app)
     errors.register(app)
-    app.register_error_handler(
-        CSRFError,
-        lambda _e: errors.error_response(
-            400, "This form has expired. Go back, reload the page and try again."
-        ),
-    )
     app.after_request(add_security_headers)
     app.after_request(add_api_cache_headers)
     app.cli.add_command(user_cli)

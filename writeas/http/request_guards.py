@@ -1,0 +1,41 @@
+"""Checks every request passes before any view sees it: no NUL in the path or query, and
+a CSRF token on every form POST."""
+
+from flask import Flask, abort, current_app, request
+from flask_wtf.csrf import CSRFError
+
+from writeas.extensions import csrf
+from writeas.http import errors
+from writeas.http.urls import is_api
+
+
+def refuse_nul() -> None:
+    """No route takes a NUL in its path or query, and PostgreSQL can't even compare with
+    one: such a request is refused before anything looks it up."""
+    if "\x00" in request.path:
+        abort(404)
+    if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
+        abort(400)
+
+
+def check_csrf() -> None:
+    """Every form POST carries a CSRF token. The API is exempt: it authenticates by header
+    only (never the session cookie), so a cross-site form can't act through it; the same
+    holds for the JSON-only /auth/login."""
+    if request.method not in current_app.config["WTF_CSRF_METHODS"] or is_api(request.path):
+        return
+    if request.path == "/auth/login" and request.is_json:
+        return
+    csrf.protect()
+
+
+def _expired_form(_error: CSRFError):
+    return errors.error_response(
+        400, "This form has expired. Go back, reload the page and try again."
+    )
+
+
+def register(app: Flask) -> None:
+    app.before_request(refuse_nul)
+    app.before_request(check_csrf)
+    app.register_error_handler(CSRFError, _expired_form)
