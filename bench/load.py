@@ -145,8 +145,8 @@ def gunicorn_workers(master: int) -> list[int]:
     return [int(pid) for pid in children.read_text().split()] if children.exists() else []
 
 
-def start_server(env: dict, workers: int) -> tuple[subprocess.Popen, int]:
-    port = free_port()
+def start_server(env: dict, workers: int, port: int | None = None) -> tuple[subprocess.Popen, int]:
+    port = port or free_port()
     server = subprocess.Popen(
         [
             str(BIN / "gunicorn"),

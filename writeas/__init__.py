@@ -9,15 +9,17 @@ and in the import contracts in `pyproject.toml`.
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
 
-from writeas import reads
+from writeas import activitypub, reads
 from writeas import settings as settings_module
 from writeas.api import api
-from writeas.cli import crosspost_cli, user_cli
+from writeas.cli import crosspost_cli, federation_cli, user_cli
 from writeas.core.db import configure_sqlite
 from writeas.core.secretbox import SecretBox, load_keys
 from writeas.crossposting import queue
 from writeas.crossposting.platforms import load_all as load_platforms
 from writeas.extensions import csrf, db, limiter, login_manager, migrate
+from writeas.federation import keys as federation_keys
+from writeas.federation import outbox as federation_outbox
 from writeas.front import HotReads
 from writeas.http import errors, request_guards
 from writeas.http.cache_headers import add_api_cache_headers
@@ -55,6 +57,8 @@ def create_app(settings: Settings | None = None) -> Flask:
 
     db.init_app(app)
     content_versions.track()
+    federation_keys.track()
+    federation_outbox.track()
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
@@ -66,19 +70,24 @@ def create_app(settings: Settings | None = None) -> Flask:
         load_keys(settings.instance_path, settings.credentials_keys)
     )
     app.extensions[queue.EXTENSION] = queue.Queue(app)
+    queue.track(app)
     load_platforms()
 
     login_manager.init_app(app)
     csrf.init_app(app)
     request_guards.register(app)
+    app.before_request(activitypub.negotiate)
 
     app.register_blueprint(api)
+    app.register_blueprint(activitypub.bp)
     for blueprint in web_blueprints:
         app.register_blueprint(blueprint)
     templating.register(app)
     errors.register(app)
     app.after_request(add_security_headers)
     app.after_request(add_api_cache_headers)
+    app.after_request(activitypub.vary_on_accept)
     app.cli.add_command(user_cli)
     app.cli.add_command(crosspost_cli)
+    app.cli.add_command(federation_cli)
     return app

@@ -23,6 +23,7 @@ from writeas.api.shapes import post_json
 from writeas.http.cache_headers import API_VARY_HEADER
 from writeas.http.content_types import HTML, JSON, RAW_TYPES
 from writeas.http.envelope import ok_text
+from writeas.http.negotiation import AP_VARY, NEGOTIATED, wants_activitypub
 from writeas.http.security_headers import HEADERS
 from writeas.reads import Reads
 from writeas.services import blogs, posts
@@ -51,9 +52,11 @@ class HotReads:
             answer = self._answer(environ)
         if answer is None:
             return self._next(environ, start_response)
-        content_type, text = answer
+        content_type, text, endpoint = answer
         body = text.encode()
         vary = API_VARY_HEADER if content_type == JSON else "Cookie"
+        if endpoint in NEGOTIATED:
+            vary = f"{AP_VARY}, {vary}"
         start_response(
             "200 OK",
             [
@@ -65,8 +68,11 @@ class HotReads:
         )
         return [body]
 
-    def _answer(self, environ) -> tuple[str, str] | None:
-        """(content type, body) of a 200 this layer may give, else None."""
+    def _answer(self, environ) -> tuple[str, str, str] | None:
+        """(content type, body, endpoint) of a 200 this layer may give, else None. An
+        ActivityPub `Accept` goes on to the app, which answers the actor or the object."""
+        if wants_activitypub(environ.get("HTTP_ACCEPT")):
+            return None
         route = self._route(_decoded(environ, "PATH_INFO"))
         if route is None:
             return None
@@ -78,7 +84,8 @@ class HotReads:
             self._reads = self._app.extensions[reads.EXTENSION]
         serving = reads.SERVING.set(self._reads)
         try:
-            return handler(self._reads, environ, **args)
+            found = handler(self._reads, environ, **args)
+            return None if found is None else (*found, endpoint)
         except Exception:  # a refusal or a failure: the app gives it its proper answer
             return None
         finally:

@@ -43,6 +43,9 @@ class Settings:
     allow_private_network_targets: bool = False
     outbound_timeout_seconds: float = 15.0
     delivery_lease_seconds: int = 180
+    federation: bool = True
+    # The first retry of a failed federation delivery; the later ones grow to days.
+    federation_retry_seconds: float = 60.0
     media_max_bytes: int = 20 * 1024 * 1024
     page_cache_mb: int = 32
     view_flush_seconds: float = 2.0

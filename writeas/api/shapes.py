@@ -36,6 +36,7 @@ def _values(enum) -> tuple[str, ...]:
 
 Appearance = Literal[_values(enums.Appearance)]
 Visibility = Literal[_values(enums.Visibility)]
+FederateAs = Literal[_values(enums.FederateAs)]
 DeliveryStatus = Literal[_values(enums.DeliveryStatus)]
 BatchStatus = Literal[_values(enums.BatchStatus)]
 PlatformName = Literal["bluesky", "linkedin", "mastodon", "medium", "tumblr", "writeas", "x"]
@@ -458,6 +459,13 @@ class CollectionUpdate(_Request, kw_only=True):
         | UnsetType
     ) = UNSET
     password: Annotated[str, Meta(max_length=PASSWORD_MAX)] | UnsetType = UNSET
+    federate_as: (
+        Annotated[
+            FederateAs,
+            Meta(description="What titled posts become on the fediverse (untitled: Notes)."),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class PinItem(_Request, kw_only=True):

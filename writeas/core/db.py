@@ -21,6 +21,14 @@ class Base(DeclarativeBase):
 
 db = SQLAlchemy(model_class=Base)
 
+# Posts written with a plain INSERT, which no flush sees: noted on the session, so the
+# layers that react to a transaction's posts (federation) find them before it commits.
+INSERTED_POSTS = "inserted_posts"
+
+
+def note_inserted(session, post) -> None:
+    session.info.setdefault(INSERTED_POSTS, []).append(post)
+
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:
     """WAL lets readers run beside one writer; the busy timeout makes writers queue instead of

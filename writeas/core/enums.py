@@ -50,3 +50,23 @@ class OutcomeKind(StrEnum):
     UNKNOWN = "unknown"  # may have been applied: only retry with an idempotency handle
     AUTH = "auth"  # credentials rejected and could not be refreshed: reconnect the channel
     PERMANENT = "permanent"  # refused for good; the platform's message is kept verbatim
+
+
+class FederateAs(StrEnum):
+    """What a blog's titled posts become on the fediverse (untitled ones are always Notes)."""
+
+    AUTO = "auto"
+    ARTICLE = "article"
+    NOTE = "note"
+
+
+class FederationStatus(StrEnum):
+    """Where one activity's delivery to one inbox stands."""
+
+    SCHEDULED = "scheduled"
+    QUEUED = "queued"
+    SENDING = "sending"
+    DELIVERED = "delivered"
+    FAILED = "failed"
+    SUPERSEDED = "superseded"  # a newer Update or a Delete of the same object made it moot
+    SKIPPED = "skipped"  # the host was unavailable or blocked when it fanned out

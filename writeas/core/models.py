@@ -23,7 +23,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
-from writeas.core.enums import Visibility
+from writeas.core.enums import FederateAs, Visibility
 from writeas.core.tokens import new_uid
 
 NEVER_REUSE_IDS = {"sqlite_autoincrement": True}
@@ -97,6 +97,15 @@ class Collection(db.Model):
     # (see `content_versions`), so pages cached under it are never served stale.
     content_version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
+    )
+    # The blog's ActivityPub key pair (RSA-2048), made with the blog; the private half is
+    # sealed (secretbox) and never leaves the server.
+    public_key_pem: Mapped[str | None] = mapped_column(Text)
+    private_key_sealed: Mapped[str | None] = mapped_column(Text)
+    # How titled posts federate: `auto` (Article), `article`, or `note` (the whole post
+    # in Mastodon's timeline).
+    federate_as: Mapped[str] = mapped_column(
+        String(8), nullable=False, default=FederateAs.AUTO, server_default=FederateAs.AUTO
     )
 
     owner: Mapped[User] = relationship(back_populates="collections")
@@ -285,4 +294,185 @@ class MediaFile(db.Model):
     height: Mapped[int] = mapped_column(Integer, nullable=False)
     size: Mapped[int] = mapped_column(Integer, nullable=False)
     data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+# ActivityPub. Remote ids (actors, objects, activities, inboxes) are URLs, kept as Text.
+
+
+class SiteActor(db.Model):
+    """The instance's own actor (an `Application`), which signs the fetches we make: one row."""
+
+    __tablename__ = "site_actor"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    public_key_pem: Mapped[str] = mapped_column(Text, nullable=False)
+    private_key_sealed: Mapped[str] = mapped_column(Text, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class FederatedObject(db.Model):
+    """What the fediverse was last told about a post: its object id (a new epoch after a
+    Delete, since servers refuse to bring back a tombstoned id) and whether it stands or
+    was deleted. Outlives the post, so its id answers 410 with a Tombstone."""
+
+    __tablename__ = "federated_objects"
+
+    post_id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    state: Mapped[str] = mapped_column(String(8), nullable=False)
+    content_version: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class Activity(db.Model):
+    """One activity we send: written in the same transaction as the change that caused it,
+    fanned out by the worker into one delivery per inbox. Create and Update bodies are
+    built when sent, from the post as it is then; the rest are kept as sent."""
+
+    __tablename__ = "activities"
+    __table_args__ = (Index("ix_activities_pending", "fanned_out", "due_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    object_id: Mapped[str] = mapped_column(Text, nullable=False)
+    post_id: Mapped[str | None] = mapped_column(String(32), index=True)
+    epoch: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    # Kept for activities that are not rebuilt at send time (Delete, Accept, Reject…).
+    document: Mapped[dict | None] = mapped_column(JSON)
+    # One inbox (an Accept to a follower), or None: every follower's.
+    target_inbox: Mapped[str | None] = mapped_column(Text)
+    # The site's address when the activity was made (SITE_URL, when set, wins).
+    site_url: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    due_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    fanned_out: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class FederationDelivery(db.Model):
+    """One activity to one inbox (a shared inbox stands for all its followers there)."""
+
+    __tablename__ = "federation_deliveries"
+    __table_args__ = (
+        UniqueConstraint("activity_id", "inbox", name="uq_federation_delivery_inbox"),
+        Index("ix_federation_deliveries_due", "status", "next_attempt_at"),
+        Index("ix_federation_deliveries_object", "object_id", "inbox", "status"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    activity_id: Mapped[str] = mapped_column(
+        ForeignKey("activities.id", ondelete="CASCADE"), nullable=False
+    )
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), index=True
+    )
+    kind: Mapped[str] = mapped_column(String(16), nullable=False)
+    object_id: Mapped[str] = mapped_column(Text, nullable=False)
+    inbox: Mapped[str] = mapped_column(Text, nullable=False)
+    host: Mapped[str] = mapped_column(String(255), nullable=False, index=True)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    error: Mapped[str | None] = mapped_column(Text)
+    delivered_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    activity: Mapped[Activity] = relationship()
+
+
+class Follower(db.Model):
+    __tablename__ = "followers"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "actor_id", name="uq_followers_blog_actor"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    actor_id: Mapped[str] = mapped_column(Text, nullable=False)
+    inbox: Mapped[str] = mapped_column(Text, nullable=False)
+    shared_inbox: Mapped[str | None] = mapped_column(Text)
+    follow_id: Mapped[str] = mapped_column(Text, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class RemoteActor(db.Model):
+    """A remote actor as last fetched: its key verifies what it signs."""
+
+    __tablename__ = "remote_actors"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    uri: Mapped[str] = mapped_column(String(2000), unique=True, nullable=False)
+    key_id: Mapped[str] = mapped_column(String(2000), nullable=False, index=True)
+    public_key_pem: Mapped[str] = mapped_column(Text, nullable=False)
+    inbox: Mapped[str] = mapped_column(Text, nullable=False)
+    shared_inbox: Mapped[str | None] = mapped_column(Text)
+    handle: Mapped[str] = mapped_column(String(500), nullable=False, default="")
+    name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    fetched: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class RemoteHost(db.Model):
+    """A host we deliver to: one that has failed everything for days is skipped until it
+    is heard from again."""
+
+    __tablename__ = "remote_hosts"
+
+    host: Mapped[str] = mapped_column(String(255), primary_key=True)
+    failing_since: Mapped[datetime | None] = mapped_column(DateTime)
+    unavailable_since: Mapped[datetime | None] = mapped_column(DateTime)
+    last_success: Mapped[datetime | None] = mapped_column(DateTime)
+
+
+class Comment(db.Model):
+    """A fediverse reply to one of our posts: held for the author's approval."""
+
+    __tablename__ = "comments"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    object_id: Mapped[str] = mapped_column(String(2000), unique=True, nullable=False)
+    actor_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    author_name: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    author_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    content_html: Mapped[str] = mapped_column(Text, nullable=False)
+    url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    status: Mapped[str] = mapped_column(String(10), nullable=False, default="pending")
+    published: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class Reaction(db.Model):
+    """A Like or an Announce (boost) of one of our posts, until its Undo."""
+
+    __tablename__ = "reactions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    kind: Mapped[str] = mapped_column(String(10), nullable=False)
+    actor_id: Mapped[str] = mapped_column(Text, nullable=False, index=True)
+    activity_id: Mapped[str] = mapped_column(String(2000), unique=True, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class Block(db.Model):
+    """A remote actor (its id) or a whole domain the operator blocked."""
+
+    __tablename__ = "federation_blocks"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    target: Mapped[str] = mapped_column(String(2000), unique=True, nullable=False)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)

@@ -5,6 +5,8 @@ Redis when `HUEY_REDIS_URL` or `REDIS_URL` is set, so web and worker processes o
 hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (tests).
 The queue only carries delivery ids: the database says what each delivery is and whether
 it still needs doing, so a lost or repeated message can neither drop nor double a post.
+It carries federation's work too (fanning an activity out, delivering it to one inbox):
+one queue and one sweep for every outgoing delivery.
 
 Each app has one queue, built from its settings on first use. Its tasks run in that app's
 context; the web side only enqueues. The consumer runs `huey_consumer writeas.worker.huey`
@@ -15,10 +17,14 @@ from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
 
-from flask import Flask, current_app, has_app_context
+from flask import Flask, current_app, g, has_app_context, has_request_context
 from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
+from sqlalchemy import event
+from sqlalchemy.orm import Session
 
 from writeas.crossposting import delivery
+from writeas.federation import delivery as federation
+from writeas.federation.outbox import MADE
 
 EXTENSION = "writeas.queue"
 
@@ -40,6 +46,8 @@ class Queue:
             instance.mkdir(parents=True, exist_ok=True)
             huey = SqliteHuey("writeas", filename=str(instance / "huey.db"))
         self._deliver = huey.task(name="deliver")(self._run_delivery)
+        self._fan_out = huey.task(name="fan_out")(self._run_fan_out)
+        self._federate = huey.task(name="federate")(self._run_federation)
         huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
         return huey
 
@@ -66,9 +74,60 @@ class Queue:
         if waiting is not None:
             self._deliver(waiting)
 
+    def enqueue_fan_out(self, activity_id: str) -> None:
+        _ = self.huey
+        self._fan_out(activity_id)
+
+    def enqueue_federation(self, delivery_id: str) -> None:
+        _ = self.huey
+        self._federate(delivery_id)
+
+    def _run_fan_out(self, activity_id: str) -> None:
+        with self._context():
+            ready = federation.fan_out(activity_id)
+        for delivery_id in ready:
+            self.enqueue_federation(delivery_id)
+
+    def _run_federation(self, delivery_id: str) -> None:
+        with self._context():
+            sent = federation.run(delivery_id)
+        if sent.again_in is not None and not self.huey.immediate:
+            self._federate.schedule((delivery_id,), delay=max(1, int(sent.again_in)))
+
     def sweep(self) -> int:
         with self._context():
-            return delivery.sweep(self.enqueue_delivery)
+            crossposts = delivery.sweep(self.enqueue_delivery)
+            return crossposts + federation.sweep(self._run_fan_out, self.enqueue_federation)
+
+    def committed(self, session: Session) -> None:
+        """After a commit that made activities, fan them out. In immediate mode (tests) the
+        work can't run inside the commit, so it waits for the end of the request."""
+        made = session.info.pop(MADE, None)
+        if not made:
+            return
+        if self.huey.immediate:
+            if has_request_context():
+                g.setdefault("federation_pending", []).extend(made)
+            return
+        for activity_id in made:
+            self.enqueue_fan_out(activity_id)
+
+    def after_request(self, response):
+        for activity_id in g.pop("federation_pending", ()):
+            self._run_fan_out(activity_id)
+        return response
+
+
+def track(app: Flask) -> None:
+    """Tell the queue of every commit (once per process; each app finds its own queue)."""
+    if not event.contains(Session, "after_commit", _committed):
+        event.listen(Session, "after_commit", _committed)
+    app.after_request(app.extensions[EXTENSION].after_request)
+
+
+def _committed(session: Session) -> None:
+    if MADE in session.info and has_app_context() and EXTENSION in current_app.extensions:
+        current().committed(session)
 
 
 def current() -> Queue:

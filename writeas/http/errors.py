@@ -7,7 +7,7 @@ from flask import Flask, jsonify, make_response, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from writeas.core.errors import ServiceError
-from writeas.http.urls import is_api
+from writeas.http.urls import is_api, is_federation
 
 log = logging.getLogger(__name__)
 
@@ -26,7 +26,8 @@ _MESSAGES = {
 
 
 def wants_json() -> bool:
-    return is_api(request.path) or (request.path == "/auth/login" and request.is_json)
+    path = request.path
+    return is_api(path) or is_federation(path) or (path == "/auth/login" and request.is_json)
 
 
 def error_response(status: int, message: str):

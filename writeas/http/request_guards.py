@@ -6,7 +6,7 @@ from flask_wtf.csrf import CSRFError
 
 from writeas.extensions import csrf
 from writeas.http import errors
-from writeas.http.urls import is_api
+from writeas.http.urls import is_api, is_federation
 
 
 def refuse_nul() -> None:
@@ -21,8 +21,11 @@ def refuse_nul() -> None:
 def check_csrf() -> None:
     """Every form POST carries a CSRF token. The API is exempt: it authenticates by header
     only (never the session cookie), so a cross-site form can't act through it; the same
-    holds for the JSON-only /auth/login."""
+    holds for the JSON-only /auth/login, and for the ActivityPub inboxes, which take
+    only signed requests."""
     if request.method not in current_app.config["WTF_CSRF_METHODS"] or is_api(request.path):
+        return
+    if is_federation(request.path):
         return
     if request.path == "/auth/login" and request.is_json:
         return

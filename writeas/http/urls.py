@@ -10,6 +10,11 @@ def is_api(path: str) -> bool:
     return path == "/api" or path.startswith("/api/")
 
 
+def is_federation(path: str) -> bool:
+    """ActivityPub's own routes and the discovery documents: JSON answers, no session."""
+    return path.startswith(("/ap/", "/.well-known/", "/nodeinfo/"))
+
+
 def site_url(fallback: str = "") -> str:
     """SITE_URL when configured; else the address the current request came to; else
     `fallback` (what a background job recorded from the request that started it)."""

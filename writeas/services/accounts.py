@@ -26,9 +26,9 @@ _EMAIL = re.compile(
 # Every first path segment the site routes itself, plus names that would mislead readers.
 RESERVED_ALIASES = frozenset(
     """
-    about abuse account accounts admin administrator api apps assets auth blog blogs c
+    about abuse account accounts admin administrator ap api apps assets auth blog blogs c
     collections contact css dashboard delete docs edit editor favicon feed feeds fonts help
-    img images inbox index invite js login logout mail me media new nodeinfo oauth p page
+    img images inbox index interact invite js login logout mail me media new nodeinfo oauth p page
     pages paste post posts privacy read register reset robots root rss security settings
     signin signout signup sitemap static status support tag tags terms u user users
     webfinger well-known write www

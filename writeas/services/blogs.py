@@ -12,7 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from writeas import reads, settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
-from writeas.core.enums import Visibility
+from writeas.core.enums import FederateAs, Visibility
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, Post, PostTag, User
 from writeas.core.passwords import hash_password
@@ -151,6 +151,11 @@ def update(alias: str, data: Any, user: User | None) -> Collection:
     style_sheet = payload.text(data, "style_sheet", max_length=STYLE_SHEET_MAX)
     visibility = _visibility(data)
     password = payload.text(data, "password", max_length=accounts.PASSWORD_MAX)
+    federate_as = data.get("federate_as")
+    if federate_as is not None and federate_as not in tuple(FederateAs):
+        raise ServiceError(
+            400, "Parameter `federate_as` must be one of: " + ", ".join(FederateAs) + "."
+        )
     if title is not None:
         if not title.strip():
             raise ServiceError(400, "Parameter `title` can't be blank.")
@@ -168,6 +173,8 @@ def update(alias: str, data: Any, user: User | None) -> Collection:
         if visibility != collection.visibility:
             collection.lock_version += 1  # unlocks made under the old setting end
         collection.visibility = visibility
+    if federate_as is not None:
+        collection.federate_as = federate_as
     db.session.commit()
     return collection
 

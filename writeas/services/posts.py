@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 from writeas import reads
 from writeas.core import tokens
 from writeas.core.clock import utcnow
-from writeas.core.db import db
+from writeas.core.db import db, note_inserted
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, Post, PostTag, User
 from writeas.reads import content_versions
@@ -136,6 +136,7 @@ def _insert(post: Post) -> None:
         connection.execute(_INSERT_TAGS, rows)
     if post.collection is not None:
         content_versions.bump_blogs(db.session, {post.collection.id})
+        note_inserted(db.session, post)
 
 
 def prepare(data: Any, user: User | None, collection: Collection | None = None) -> tuple[Post, str]:

@@ -2,13 +2,13 @@
 page-caching rules that read the session.
 
 May import: every layer below the edges (core, text, reads, services, crossposting,
-http, settings, extensions); never `writeas.api`.
+federation, http, settings, extensions); never `writeas.api`.
 """
 
 from flask import Blueprint, current_app
 
 from writeas.http import request_body
-from writeas.web import blogs, crossposting, dashboard, editor, reading, sessions
+from writeas.web import blogs, crossposting, dashboard, editor, fediverse, reading, sessions
 
 compat = Blueprint("compat", __name__)
 
@@ -23,5 +23,6 @@ def login_compat():
 
 
 blueprints = [
-    editor.bp, sessions.bp, dashboard.bp, crossposting.bp, compat, reading.bp, blogs.bp
+    editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, reading.bp,
+    blogs.bp,
 ]

@@ -6,6 +6,7 @@ from flask import Blueprint, make_response, redirect, render_template, request, 
 from writeas import reads
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
+from writeas.federation import reports
 from writeas.http import ratelimits
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
@@ -49,6 +50,9 @@ def _listing(alias: str, page: int, tag: str | None = None):
             more=more,
             tag=tag,
             owner=reader.owns(collection),
+            # The alias (in the cache key) and the site's host: SITE_URL's, or without it
+            # the host of the request that rendered the cached page.
+            fediverse_handle=reports.handle(collection) if reports.federates(collection) else None,
         )
 
     return pagecache.remembered(

@@ -5,6 +5,7 @@ from flask_login import login_required
 
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
+from writeas.federation import reports
 from writeas.services import blogs, payload, posts
 from writeas.services.visibility import Reader, is_scheduled
 from writeas.web import visitor
@@ -35,6 +36,7 @@ def home():
                 "pinned": pinned,
                 "posts": [p for p in in_blog if p.pinned_position is None],
                 "total": blogs.total_posts(blog, reader),
+                "followers": reports.follower_count(blog),
             }
         )
     return render_template(
@@ -91,7 +93,7 @@ def blog_settings(alias):
     form = request.form
     fields = {
         key: form[key]
-        for key in ("title", "description", "style_sheet", "visibility")
+        for key in ("title", "description", "style_sheet", "visibility", "federate_as")
         if key in form
     }
     if form.get("password"):

@@ -5,6 +5,7 @@ from flask import Blueprint, Response, redirect, render_template, request, url_f
 
 from writeas import reads
 from writeas.core.errors import ServiceError
+from writeas.federation import reports
 from writeas.http import ratelimits
 from writeas.http.content_types import RAW_TYPES
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
@@ -53,6 +54,8 @@ def render_post_page(
             code_view=bool(view) or post.appearance in ("code", "mono"),
             modify_token=token,
             can_edit=posts.is_owner(post, reader.user) or token is not None,
+            # Approving or deleting one bumps the post's content version: the key covers it.
+            replies=reports.approved_comments(post.id) if collection is not None else [],
         )
 
     key = pagecache.post_page_key(request.script_root, post, view, collection)

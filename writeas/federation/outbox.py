@@ -1,0 +1,183 @@
+"""The activities a change causes, written in the transaction that makes the change.
+
+Rather than each write path remembering to federate, the session reports which posts and
+blogs a transaction touched, and just before it commits, each touched post's state here
+(public and live, or not) is compared with what the fediverse was last told
+(`FederatedObject`): the difference is a Create, an Update or a Delete. So the API, the
+editor, the CLI, moving a post between blogs and deleting a blog all federate the same
+way, and a transaction that rolls back federates nothing. Only the activity row is written
+here — one row, however many followers — and the worker fans it out into one delivery
+per inbox, so a publish costs the same with 10,000 followers as with none.
+"""
+
+from sqlalchemy import event, inspect, select
+from sqlalchemy.orm import Session
+
+from writeas import settings
+from writeas.core.clock import utcnow
+from writeas.core.db import INSERTED_POSTS
+from writeas.core.enums import Visibility
+from writeas.core.models import Activity, Collection, FederatedObject, Post
+from writeas.core.tokens import new_uid
+from writeas.federation import ids
+from writeas.http.urls import site_url
+
+POSTS = "federation.posts"
+BLOGS = "federation.blogs"
+MADE = "federation.activities"
+# What a remote copy of a post shows; changing anything else (a view count, a pin) is
+# not news to the fediverse.
+_FEDERATED = (
+    "body", "title", "language", "rtl", "appearance", "slug", "collection_id", "collection",
+    "created",
+)
+_ACTOR = ("title", "description", "visibility", "federate_as")
+FEDERATED_BLOGS = (Visibility.PUBLIC, Visibility.UNLISTED)
+
+
+def track() -> None:
+    listeners = (("before_flush", _noted), ("before_commit", _plan), ("after_rollback", _forget))
+    for name, listener in listeners:
+        if not event.contains(Session, name, listener):
+            event.listen(Session, name, listener)
+
+
+def _forget(session: Session) -> None:
+    for key in (POSTS, BLOGS, MADE, INSERTED_POSTS):
+        session.info.pop(key, None)
+
+
+def _changed(obj, names) -> bool:
+    state = inspect(obj)
+    return any(state.attrs[name].history.has_changes() for name in names)
+
+
+def _noted(session: Session, _context, _instances) -> None:
+    posts = session.info.setdefault(POSTS, {})
+    blogs = session.info.setdefault(BLOGS, set())
+    for obj in session.new:
+        if isinstance(obj, Post):
+            posts[obj.id] = obj
+    for obj in session.dirty:
+        if isinstance(obj, Post) and _changed(obj, _FEDERATED):
+            posts[obj.id] = obj
+        elif isinstance(obj, Collection) and _changed(obj, _ACTOR):
+            blogs.add(obj.id)
+    for obj in session.deleted:
+        if isinstance(obj, Post):
+            posts[obj.id] = None
+        elif isinstance(obj, Collection):
+            blogs.discard(obj.id)
+
+
+def _plan(session: Session) -> None:
+    if session.new or session.dirty or session.deleted:
+        session.flush()  # commit flushes after this hook: the changes must be seen first
+    posts = session.info.pop(POSTS, None) or {}
+    for post in session.info.pop(INSERTED_POSTS, ()):
+        posts[post.id] = post
+    blogs = session.info.pop(BLOGS, None)
+    if not posts and not blogs:
+        return
+    if not settings.current().federation:
+        return
+    base = site_url()
+    made = session.info.setdefault(MADE, [])
+    for blog_id in blogs or ():
+        blog = session.get(Collection, blog_id)
+        if blog is None:
+            continue
+        for post in session.scalars(select(Post).where(Post.collection_id == blog.id)):
+            if post.id not in posts:  # a blog opened or closed: each post follows
+                made.extend(_reconcile(session, post.id, post, base, edited=False))
+        if blog.visibility in FEDERATED_BLOGS:
+            made.append(_add(session, blog.id, "Update", ids.actor(blog.alias, base), base))
+    for post_id, post in posts.items():
+        made.extend(_reconcile(session, post_id, post, base))
+    session.flush()
+
+
+def shareable(post: Post | None) -> Collection | None:
+    """The blog a post federates from, when it federates at all."""
+    if post is None or post.unpublished or post.collection is None:
+        return None
+    blog = post.collection
+    return blog if blog.visibility in FEDERATED_BLOGS else None
+
+
+def _reconcile(
+    session: Session, post_id: str, post: Post | None, base: str, edited: bool = True
+) -> list[str]:
+    """`edited`: the post itself changed (not only its blog), so standing copies need an
+    Update."""
+    if post is not None and inspect(post).detached:
+        post = session.get(Post, post_id)
+    if post is not None and inspect(post).deleted:
+        post = None
+    blog = shareable(post)
+    told = session.get(FederatedObject, post_id)
+    made = []
+    if told is not None and session.get(Collection, told.collection_id) in session.deleted:
+        return made  # the blog goes, and its followers with it
+    standing = told is not None and told.state == "created"
+    if standing and (blog is None or told.collection_id != blog.id):
+        made.append(_delete(session, told, base))
+    if blog is None:
+        return made
+    if told is None:
+        told = FederatedObject(post_id=post_id, collection_id=blog.id, epoch=0, state="created")
+        session.add(told)
+        made.append(_create(session, told, post, base))
+    elif told.state == "deleted":
+        told.epoch += 1
+        told.state, told.collection_id = "created", blog.id
+        made.append(_create(session, told, post, base))
+    else:
+        pending = session.scalar(
+            select(Activity).where(
+                Activity.post_id == post_id,
+                Activity.epoch == told.epoch,
+                Activity.kind == "Create",
+                Activity.fanned_out.is_(False),
+            )
+        )
+        if pending is not None:
+            pending.due_at = max(post.created, utcnow())  # built when sent: it carries this
+        elif edited:
+            obj = ids.post_object(post_id, told.epoch, base)
+            made.append(_add(session, blog.id, "Update", obj, base, post_id, told.epoch))
+    told.updated = utcnow()
+    return made
+
+
+def _create(session: Session, told: FederatedObject, post: Post, base: str) -> str:
+    obj = ids.post_object(told.post_id, told.epoch, base)
+    return _add(session, told.collection_id, "Create", obj, base, told.post_id, told.epoch,
+                due=max(post.created, utcnow()))
+
+
+def _delete(session: Session, told: FederatedObject, base: str) -> str:
+    obj = ids.post_object(told.post_id, told.epoch, base)
+    told.state = "deleted"
+    told.updated = utcnow()
+    return _add(session, told.collection_id, "Delete", obj, base, told.post_id, told.epoch)
+
+
+def _add(session: Session, blog_id: int | None, kind: str, object_id: str, base: str,
+         post_id: str | None = None, epoch: int = 0, *, due=None, document: dict | None = None,
+         target_inbox: str | None = None) -> str:
+    activity = Activity(
+        id=new_uid(), collection_id=blog_id, kind=kind, object_id=object_id, post_id=post_id,
+        epoch=epoch, document=document, target_inbox=target_inbox, site_url=base,
+        due_at=due or utcnow(), fanned_out=False,
+    )
+    session.add(activity)
+    return activity.id
+
+
+def reply(session: Session, blog_id: int, kind: str, object_id: str, document: dict,
+          inbox: str, base: str) -> str:
+    """An activity to one inbox (Accept or Reject of a Follow), kept as sent."""
+    made = _add(session, blog_id, kind, object_id, base, document=document, target_inbox=inbox)
+    session.info.setdefault(MADE, []).append(made)
+    return made
