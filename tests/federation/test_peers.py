@@ -284,3 +284,48 @@ def test_a_worker_killed_mid_delivery_leaves_nothing_undelivered(site, writer, p
          "the delivery to be marked delivered")
     creates = {a["id"] for a in pasture.received() if a.get("type") == "Create"}
     assert len(creates) == 1  # a resend is the same activity, which receivers dedupe
+
+
+def test_a_private_blog_rejects_follows_and_a_blocked_domain_is_refused(site, writer, pasture):
+    site.call("POST", "/api/collections/alice", {"visibility": "private"}, writer)
+    follow = follow_from_pasture(site, pasture)
+    reject = pasture.wait_for(lambda a: a.get("type") == "Reject", timeout=30)
+    assert reject["object"]["id"] == follow["id"]
+    assert site.count(Follower) == 0
+    site.call("POST", "/api/collections/alice", {"visibility": "public"}, writer)
+    flask(site.env, "federation", "block", "127.0.0.1")
+    status = pasture.send(site.inbox(), dict(follow, id=f"{pasture.actor_id}/follows/2"))
+    assert status == 403
+    assert site.count(Follower) == 0
+    flask(site.env, "federation", "unblock", "127.0.0.1")
+    follow_from_pasture(site, pasture, number=3)
+    wait(lambda: site.count(Follower) == 1, 20, "the Follow after the unblock")
+
+
+def test_likes_boosts_and_their_undo_and_a_deleted_reply(site, writer, pasture):
+    from writeas.core.models import Reaction
+
+    post = site.call("POST", "/api/collections/alice/posts", {"body": "Like me"},
+                     writer).json()["data"]
+    object_id = f"{site.base}/api/posts/{post['id']}"
+    like = {"@context": AS, "id": f"{pasture.actor_id}/likes/1", "type": "Like",
+            "actor": pasture.actor_id, "object": object_id}
+    boost = {"@context": AS, "id": f"{pasture.actor_id}/boosts/1", "type": "Announce",
+             "actor": pasture.actor_id, "object": object_id}
+    for activity in (like, like, boost):
+        assert pasture.send(site.inbox(), activity) == 202
+    assert site.count(Reaction) == 2  # the repeated Like counted once
+    undo = {"@context": AS, "id": f"{pasture.actor_id}/undo/1", "type": "Undo",
+            "actor": pasture.actor_id, "object": like}
+    assert pasture.send(f"{site.base}/ap/inbox", undo) == 202
+    assert site.count(Reaction) == 1
+    reply = {"@context": AS, "id": f"{pasture.actor_id}/notes/1", "type": "Note",
+             "attributedTo": pasture.actor_id, "inReplyTo": object_id, "content": "<p>Hi</p>"}
+    create = {"@context": AS, "id": f"{pasture.actor_id}/creates/1", "type": "Create",
+              "actor": pasture.actor_id, "object": reply}
+    assert pasture.send(site.inbox(), create) == 202
+    assert site.count(Comment) == 1
+    delete = {"@context": AS, "id": f"{pasture.actor_id}/deletes/1", "type": "Delete",
+              "actor": pasture.actor_id, "object": reply["id"]}
+    assert pasture.send(site.inbox(), delete) == 202
+    assert site.count(Comment) == 0

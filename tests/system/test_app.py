@@ -152,6 +152,14 @@ def test_upgrading_keeps_every_row_and_its_links(make_app):
             assert len({row.uid for row in uids}) == 2 and all(len(r.uid) == 32 for r in uids)
             generation = connection.execute(text("SELECT session_generation FROM users")).one()
             assert generation[0] == 0
+            # 0006: every existing blog got its own key pair, the private half sealed.
+            keys = connection.execute(
+                text("SELECT public_key_pem, private_key_sealed, federate_as FROM collections")
+            ).all()
+            assert len({row.public_key_pem for row in keys}) == 2
+            assert all(row.public_key_pem.startswith("-----BEGIN PUBLIC KEY") for row in keys)
+            assert all(row.private_key_sealed.startswith("v1:") for row in keys)
+            assert {row.federate_as for row in keys} == {"auto"}
             if connection.dialect.name == "sqlite":
                 assert connection.execute(text("PRAGMA foreign_keys")).scalar() == 1
                 for table in ("users", "collections", "channels"):

@@ -36,7 +36,8 @@ def negotiate():
         return None
     args = request.view_args or {}
     if request.endpoint in ("api.collections.retrieve", "blogs.home"):
-        return _document(serving.actor(args["alias"]))
+        signed = serving.SignedRequest(request.method, _target(), request.headers)
+        return _document(serving.actor(args["alias"], signed))
     if request.endpoint == "blogs.post":
         status, found = serving.post_by_slug(args["alias"], args["slug"])
     else:

@@ -63,6 +63,25 @@ def blog_actor(blog: Collection, base: str) -> dict:
     )
 
 
+def key_only_actor(blog: Collection, base: str) -> dict:
+    """What a blog that doesn't federate shows the one server it sends a Reject: enough to
+    check the Reject's signature, nothing of the blog."""
+    actor_id = ids.actor(blog.alias, base)
+    return with_context(
+        {
+            "id": actor_id,
+            "type": "Person",
+            "preferredUsername": blog.alias,
+            "inbox": ids.blog_endpoint(blog.alias, "inbox", base),
+            "publicKey": {
+                "id": ids.key(blog.alias, base),
+                "owner": actor_id,
+                "publicKeyPem": blog.public_key_pem,
+            },
+        }
+    )
+
+
 def site_actor(public_key_pem: str, base: str, site_name: str) -> dict:
     actor_id = ids.site_actor(base)
     host = base.split("://", 1)[-1]

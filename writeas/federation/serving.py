@@ -6,6 +6,10 @@ answer tells them apart from a blog that doesn't exist. A post the fediverse was
 is gone (deleted, unpublished, moved, or its blog closed) answers 410 with a Tombstone.
 """
 
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import timedelta
+
 from sqlalchemy import func, select
 
 from writeas import settings
@@ -14,7 +18,7 @@ from writeas.core.db import db
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.core.models import Activity, Collection, FederatedObject, Follower, Post, User
-from writeas.federation import documents, ids, keys
+from writeas.federation import documents, ids, keys, remote, signatures
 from writeas.federation.outbox import FEDERATED_BLOGS, shareable
 from writeas.http.urls import site_url
 from writeas.services.visibility import ANONYMOUS, NOT_FOUND, POST_NOT_FOUND, published_filter
@@ -37,8 +41,57 @@ def federated_blog(alias: str) -> Collection:
     return blog
 
 
-def actor(alias: str) -> dict:
-    return documents.blog_actor(federated_blog(alias), site_url())
+@dataclass(frozen=True)
+class SignedRequest:
+    method: str
+    target: str
+    headers: Mapping[str, str]
+
+
+def actor(alias: str, request: "SignedRequest | None" = None) -> dict:
+    """The blog's actor. A blog that doesn't federate is nobody's actor, with one exception:
+    the server we owe a Reject of its Follow to may fetch the key that signs the Reject
+    (with a signed GET, for an hour), and gets only that key — the blog's name, words and
+    posts stay hidden, and nobody else learns the blog exists."""
+    try:
+        return documents.blog_actor(federated_blog(alias), site_url())
+    except ServiceError:
+        blog = db.session.scalar(select(Collection).where(Collection.alias == alias))
+        if blog is None or request is None or not _owed_a_reject(blog, request):
+            raise
+        return documents.key_only_actor(blog, site_url())
+
+
+REJECT_WINDOW = timedelta(hours=1)
+
+
+def _owed_a_reject(blog: Collection, request: SignedRequest) -> bool:
+    if not (request.headers.get("Signature") or request.headers.get("Signature-Input")):
+        return False
+    since = utcnow() - REJECT_WINDOW
+    inboxes = db.session.scalars(
+        select(Activity.target_inbox).where(
+            Activity.collection_id == blog.id, Activity.kind == "Reject", Activity.created >= since
+        )
+    ).all()
+    owed = {remote.host(inbox) for inbox in inboxes if inbox}
+    if not owed:
+        return False
+    signer: dict[str, str] = {}
+
+    def resolve(key_id: str, refresh: bool):
+        try:
+            found = remote.by_key(key_id, refresh=refresh)
+        except remote.FetchError:
+            return None
+        signer["host"] = remote.host(found.uri)
+        return remote.public_key(found)
+
+    try:
+        signatures.verify(request.method, request.target, request.headers, b"", resolve)
+    except signatures.SignatureError:
+        return False
+    return signer.get("host") in owed
 
 
 def site_actor() -> dict:
