@@ -35,6 +35,7 @@ class Settings:
     media_upload_rate_limit: str = "60 per hour"
     anon_write_rate_limit: str = "30 per minute;300 per hour"
     user_write_rate_limit: str = "120 per minute;3000 per hour"
+    inbox_rate_limit: str = "600 per minute"
     ratelimit_storage_uri: str = "memory://"
     ratelimit_enabled: bool = True
     redis_url: str = ""

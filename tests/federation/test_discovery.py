@@ -244,3 +244,13 @@ def test_the_subscribe_template_explains_how_to_follow_a_blog(client, alice):
     assert "https://m.example/@x" in page.text and "@alias@blog.example:8080" in page.text
     hostile = client.get("/interact", query_string={"uri": "<script>alert(1)</script>"})
     assert "<script>alert" not in hostile.text
+
+
+def test_inboxes_have_a_rate_limit_of_their_own(make_app):
+    app = make_app(ANON_WRITE_RATE_LIMIT="2 per minute", INBOX_RATE_LIMIT="4 per minute")
+    client = app.test_client()
+    unsigned = {"data": b'{"type": "Like", "actor": "https://m.example/u"}',
+                "headers": {"Content-Type": "application/activity+json"}}
+    answers = [client.post("/ap/inbox", **unsigned).status_code for _ in range(5)]
+    assert answers == [401, 401, 401, 401, 429]  # past the writers' 2, within the inboxes' 4
+    assert_error(client.post("/ap/inbox", **unsigned), 429)

@@ -6,7 +6,7 @@ from sqlalchemy import delete, select
 
 from writeas.core.db import db
 from writeas.core.models import Block, Comment, Follower, Reaction
-from writeas.federation.delivery import host_of
+from writeas.federation.delivery import block_names, host_of
 
 
 def normalised(target: str) -> str:
@@ -28,19 +28,12 @@ def add(target: str) -> tuple[str, int]:
     removed = 0
     for table in (Follower, Comment, Reaction):
         for actor_id in set(db.session.scalars(select(table.actor_id))):
-            if blocked_by(target, actor_id):
+            if target in block_names(actor_id):
                 removed += db.session.execute(
                     delete(table).where(table.actor_id == actor_id)
                 ).rowcount
     db.session.commit()
     return target, removed
-
-
-def blocked_by(target: str, actor_id: str) -> bool:
-    if "://" in target:
-        return actor_id == target
-    host = host_of(actor_id).split(":", 1)[0]
-    return host == target or host.endswith("." + target)
 
 
 def remove(target: str) -> bool:

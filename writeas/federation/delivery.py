@@ -60,14 +60,20 @@ def host_of(url: str) -> str:
     return (urlsplit(url).netloc or "").lower()
 
 
-def blocked(actor_or_host: str) -> bool:
-    """Blocks name an actor id or a whole domain (its subdomains included)."""
+def block_names(actor_or_host: str) -> set[str]:
+    """Every block that would cover this actor id (or host): blocks name an actor id or a
+    whole domain, its subdomains included."""
     host = host_of(actor_or_host) if "://" in actor_or_host else actor_or_host.lower()
     hostname = host.split(":", 1)[0]
-    candidates = {actor_or_host, host, hostname}
+    names = {actor_or_host, host, hostname}
     parts = hostname.split(".")
-    candidates.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
-    return db.session.scalar(select(Block.id).where(Block.target.in_(candidates))) is not None
+    names.update(".".join(parts[i:]) for i in range(1, len(parts) - 1))
+    return names
+
+
+def blocked(actor_or_host: str) -> bool:
+    found = select(Block.id).where(Block.target.in_(block_names(actor_or_host)))
+    return db.session.scalar(found) is not None
 
 
 # --- fan-out ---------------------------------------------------------------------------
@@ -88,11 +94,14 @@ def fan_out(activity_id: str) -> list[str]:
             db.session.commit()
             return []
     inboxes = _inboxes(activity)
+    unavailable = set(
+        db.session.scalars(select(RemoteHost.host).where(RemoteHost.unavailable_since.is_not(None)))
+    )
     rows, ready = [], []
     for inbox in inboxes:
         status = _supersede(activity, inbox)
         host = host_of(inbox)
-        if status is None and _unavailable(host):
+        if status is None and host in unavailable:
             status = Status.SKIPPED
         delivery_id = new_uid()
         rows.append(
@@ -124,9 +133,10 @@ def _inboxes(activity: Activity) -> list[str]:
             Follower.collection_id == activity.collection_id
         )
     ).all()
+    blocks = set(db.session.scalars(select(Block.target)))
     inboxes: dict[str, None] = {}
     for actor_id, inbox, shared in found:
-        if not blocked(actor_id):
+        if not (blocks and block_names(actor_id) & blocks):
             inboxes[shared or inbox] = None
     return list(inboxes)
 
@@ -152,11 +162,6 @@ def _supersede(activity: Activity, inbox: str) -> str | None:
         )
     unsent_create = any(row.kind == "Create" for row in older)
     return Status.SUPERSEDED if unsent_create else None
-
-
-def _unavailable(host: str) -> bool:
-    known = db.session.get(RemoteHost, host)
-    return known is not None and known.unavailable_since is not None
 
 
 def heard_from(host: str) -> None:

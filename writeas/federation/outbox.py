@@ -10,14 +10,14 @@ here — one row, however many followers — and the worker fans it out into one
 per inbox, so a publish costs the same with 10,000 followers as with none.
 """
 
-from sqlalchemy import event, inspect, select
+from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import INSERTED_POSTS
 from writeas.core.enums import Visibility
-from writeas.core.models import Activity, Collection, FederatedObject, Post
+from writeas.core.models import Activity, Collection, FederatedObject, Follower, Post
 from writeas.core.tokens import new_uid
 from writeas.federation import ids
 from writeas.http.urls import site_url
@@ -94,7 +94,9 @@ def _plan(session: Session) -> None:
             made.append(_add(session, blog.id, "Update", ids.actor(blog.alias, base), base))
     for post_id, post in posts.items():
         made.extend(_reconcile(session, post_id, post, base))
-    session.flush()
+    made[:] = [activity_id for activity_id in made if activity_id]  # None: nobody to tell
+    if session.new or session.dirty:
+        session.flush()
 
 
 def shareable(post: Post | None) -> Collection | None:
@@ -107,7 +109,7 @@ def shareable(post: Post | None) -> Collection | None:
 
 def _reconcile(
     session: Session, post_id: str, post: Post | None, base: str, edited: bool = True
-) -> list[str]:
+) -> list[str | None]:
     """`edited`: the post itself changed (not only its blog), so standing copies need an
     Update."""
     if post is not None and inspect(post).detached:
@@ -124,11 +126,18 @@ def _reconcile(
         made.append(_delete(session, told, base))
     if blog is None:
         return made
-    if told is None:
-        told = FederatedObject(post_id=post_id, collection_id=blog.id, epoch=0, state="created")
-        session.add(told)
-        made.append(_create(session, told, post, base))
-    elif told.state == "deleted":
+    if told is None:  # the common case, a new post: plain INSERTs, as the post's own
+        session.execute(
+            insert(FederatedObject).values(
+                post_id=post_id, collection_id=blog.id, epoch=0, state="created",
+                content_version=0, updated=utcnow(),
+            )
+        )
+        obj = ids.post_object(post_id, 0, base)
+        made.append(_add(session, blog.id, "Create", obj, base, post_id, 0,
+                         due=max(post.created, utcnow())))
+        return made
+    if told.state == "deleted":
         told.epoch += 1
         told.state, told.collection_id = "created", blog.id
         made.append(_create(session, told, post, base))
@@ -150,13 +159,13 @@ def _reconcile(
     return made
 
 
-def _create(session: Session, told: FederatedObject, post: Post, base: str) -> str:
+def _create(session: Session, told: FederatedObject, post: Post, base: str) -> str | None:
     obj = ids.post_object(told.post_id, told.epoch, base)
     return _add(session, told.collection_id, "Create", obj, base, told.post_id, told.epoch,
                 due=max(post.created, utcnow()))
 
 
-def _delete(session: Session, told: FederatedObject, base: str) -> str:
+def _delete(session: Session, told: FederatedObject, base: str) -> str | None:
     obj = ids.post_object(told.post_id, told.epoch, base)
     told.state = "deleted"
     told.updated = utcnow()
@@ -165,19 +174,33 @@ def _delete(session: Session, told: FederatedObject, base: str) -> str:
 
 def _add(session: Session, blog_id: int | None, kind: str, object_id: str, base: str,
          post_id: str | None = None, epoch: int = 0, *, due=None, document: dict | None = None,
-         target_inbox: str | None = None) -> str:
-    activity = Activity(
-        id=new_uid(), collection_id=blog_id, kind=kind, object_id=object_id, post_id=post_id,
-        epoch=epoch, document=document, target_inbox=target_inbox, site_url=base,
-        due_at=due or utcnow(), fanned_out=False,
+         target_inbox: str | None = None) -> str | None:
+    """Write the activity; answers its id when there is anyone to send it to. A blog with
+    no followers gets the row (the record, and the outbox's id) already fanned out to
+    nobody, so the queue never hears of it; a scheduled one waits, as followers may come."""
+    now = utcnow()
+    due = due or now
+    nobody = target_inbox is None and due <= now and not _followed(session, blog_id)
+    activity_id = new_uid()
+    session.execute(
+        insert(Activity).values(
+            id=activity_id, collection_id=blog_id, kind=kind, object_id=object_id,
+            post_id=post_id, epoch=epoch, document=document, target_inbox=target_inbox,
+            site_url=base, due_at=due, fanned_out=nobody, created=now,
+        )
     )
-    session.add(activity)
-    return activity.id
+    return None if nobody else activity_id
+
+
+def _followed(session: Session, blog_id: int | None) -> bool:
+    if blog_id is None:
+        return False
+    found = select(Follower.id).where(Follower.collection_id == blog_id).limit(1)
+    return session.scalar(found) is not None
 
 
 def reply(session: Session, blog_id: int, kind: str, object_id: str, document: dict,
-          inbox: str, base: str) -> str:
+          inbox: str, base: str) -> None:
     """An activity to one inbox (Accept or Reject of a Follow), kept as sent."""
     made = _add(session, blog_id, kind, object_id, base, document=document, target_inbox=inbox)
     session.info.setdefault(MADE, []).append(made)
-    return made

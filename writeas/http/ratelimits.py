@@ -13,6 +13,9 @@ counts.
 - Renders that reading can trigger and the cache doesn't hold (code highlighted for an
   extension): per client address.
 - Media uploads: per account.
+- ActivityPub inboxes: per client address, with a budget of their own (`INBOX_RATE_LIMIT`):
+  a busy server delivers far more than any person writes, and every request there is
+  signed and checked anyway.
 """
 
 import math
@@ -33,13 +36,16 @@ from writeas.services.accounts import user_for_token
 
 _READS = frozenset({"GET", "HEAD", "OPTIONS"})
 _LOGIN_ENDPOINTS = frozenset({"api.auth.login", "compat.login_compat", "sessions.login"})
+INBOX_ENDPOINTS = frozenset({"activitypub.blog_inbox", "activitypub.shared_inbox"})
 
 
 def _writer() -> str:
     """`user:<id>` for an authenticated request, else `ip:<address>`; worked out once."""
     if "rate_limit_writer" not in g:
         user = None
-        if is_api(request.path):
+        if request.endpoint in INBOX_ENDPOINTS:
+            pass  # servers, known by their address; no session or token is read
+        elif is_api(request.path):
             raw = bearer_token()
             user = user_for_token(raw) if raw else None
         elif current_user.is_authenticated:
@@ -49,6 +55,8 @@ def _writer() -> str:
 
 
 def _write_limit() -> str:
+    if request.endpoint in INBOX_ENDPOINTS:
+        return settings.current().inbox_rate_limit
     if _writer().startswith("user:"):
         return settings.current().user_write_rate_limit
     return settings.current().anon_write_rate_limit

@@ -50,8 +50,8 @@ def _listing(alias: str, page: int, tag: str | None = None):
             more=more,
             tag=tag,
             owner=reader.owns(collection),
-            # The alias (in the cache key) and the site's host: SITE_URL's, or without it
-            # the host of the request that rendered the cached page.
+            # The alias (in the cache key) and SITE_URL's host; no handle without SITE_URL,
+            # since a request's own Host header must never reach a cached page.
             fediverse_handle=reports.handle(collection) if reports.federates(collection) else None,
         )
 
