@@ -18,6 +18,7 @@ from datetime import timedelta
 from sqlalchemy import or_, select, update
 
 from writeas import settings
+from writeas.core import leases
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import DeliveryStatus as Status
@@ -62,23 +63,7 @@ def backoff(attempt: int) -> float:
 
 
 def _claim(delivery_id: str) -> bool:
-    now = utcnow()
-    claimed = db.session.execute(
-        update(Delivery)
-        .where(
-            Delivery.id == delivery_id,
-            Delivery.status == Status.QUEUED,
-            or_(Delivery.next_attempt_at.is_(None), Delivery.next_attempt_at <= now),
-        )
-        .values(
-            status=Status.SENDING,
-            locked_until=now + lease(),
-            attempts=Delivery.attempts + 1,
-            updated=now,
-        )
-    ).rowcount
-    db.session.commit()
-    return bool(claimed)
+    return leases.claim(Delivery, delivery_id, lease())
 
 
 def _hold_channel(channel: Channel) -> bool:

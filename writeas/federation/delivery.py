@@ -24,10 +24,10 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import delete, insert, or_, select, update
+from sqlalchemy import delete, insert, select, update
 
 from writeas import settings
-from writeas.core import outbound
+from writeas.core import leases, outbound
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import FederationStatus as Status
@@ -188,26 +188,7 @@ def _lease() -> timedelta:
 
 
 def _claim(delivery_id: str) -> bool:
-    now = utcnow()
-    claimed = db.session.execute(
-        update(FederationDelivery)
-        .where(
-            FederationDelivery.id == delivery_id,
-            FederationDelivery.status == Status.QUEUED,
-            or_(
-                FederationDelivery.next_attempt_at.is_(None),
-                FederationDelivery.next_attempt_at <= now,
-            ),
-        )
-        .values(
-            status=Status.SENDING,
-            locked_until=now + _lease(),
-            attempts=FederationDelivery.attempts + 1,
-            updated=now,
-        )
-    ).rowcount
-    db.session.commit()
-    return bool(claimed)
+    return leases.claim(FederationDelivery, delivery_id, _lease())
 
 
 _local = threading.local()

@@ -16,7 +16,6 @@ bovine out of the test process also keeps its sqlite context cache out of the pr
 working directory.
 """
 
-import argparse
 import asyncio
 import json
 from pathlib import Path
@@ -151,11 +150,7 @@ def build_app(port: int, workdir: Path, alice: dict):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    port = parser.parse_args().port
-    workdir = Path.cwd()
-    _peer_offline.prepare(workdir)  # before anything imports bovine
+    workdir, port = _peer_serve.arguments()
     state = workdir / STATE
     if not state.exists():
         alice = asyncio.run(register(f"sqlite://{workdir / DATABASE}", f"http://127.0.0.1:{port}"))

@@ -21,7 +21,6 @@ and their RSA keys, so a restarted peer has the same keys) and `inbox.jsonl` (on
 accepted inbox POST), so a stop/start on the same port loses nothing.
 """
 
-import argparse
 import base64
 import json
 import re
@@ -200,11 +199,7 @@ def build_app(port: int, workdir: Path):
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser()
-    parser.add_argument("--port", type=int, required=True)
-    port = parser.parse_args().port
-    workdir = Path.cwd()
-    _peer_offline.prepare(workdir)  # before anything imports bovine
+    workdir, port = _peer_serve.arguments()
     _peer_serve.run(build_app(port, workdir), port)
 
 

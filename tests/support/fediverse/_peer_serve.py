@@ -5,10 +5,25 @@ peer restarted on its old port binds at once), and stops when SIGTERM arrives. A
 ends the peer when the process that started it is gone, so a test run killed with -9
 leaves no peer behind."""
 
+import argparse
 import asyncio
 import logging
 import os
 import signal
+from pathlib import Path
+
+import _peer_offline
+
+
+def arguments() -> tuple[Path, int]:
+    """(the peer's working directory, its port), with the offline JSON-LD and network
+    guards in place: before anything imports bovine."""
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--port", type=int, required=True)
+    port = parser.parse_args().port
+    workdir = Path.cwd()
+    _peer_offline.prepare(workdir)
+    return workdir, port
 
 
 async def _orphan_watch(parent: int, stop: asyncio.Event) -> None:

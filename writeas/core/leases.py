@@ -1,0 +1,38 @@
+"""Claiming a queued row for one worker: both delivery engines (crossposts, federation)
+keep their truth in rows with the same columns, and move a row from queued to sending
+with one conditional UPDATE, so of several workers handed the same id only one wins, and
+its lease tells the sweep when that worker must be presumed dead."""
+
+from datetime import timedelta
+
+from sqlalchemy import or_, update
+
+from writeas.core.clock import utcnow
+from writeas.core.db import db
+from writeas.core.enums import DeliveryStatus, FederationStatus
+
+# The two engines name these states alike.
+assert DeliveryStatus.QUEUED == FederationStatus.QUEUED
+assert DeliveryStatus.SENDING == FederationStatus.SENDING
+QUEUED, SENDING = DeliveryStatus.QUEUED, DeliveryStatus.SENDING
+
+
+def claim(model, row_id: str, lease: timedelta) -> bool:
+    """Take the row if it is queued and due; counts the attempt. Commits."""
+    now = utcnow()
+    claimed = db.session.execute(
+        update(model)
+        .where(
+            model.id == row_id,
+            model.status == QUEUED,
+            or_(model.next_attempt_at.is_(None), model.next_attempt_at <= now),
+        )
+        .values(
+            status=SENDING,
+            locked_until=now + lease,
+            attempts=model.attempts + 1,
+            updated=now,
+        )
+    ).rowcount
+    db.session.commit()
+    return bool(claimed)
