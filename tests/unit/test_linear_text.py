@@ -148,12 +148,21 @@ CLOSERS = ["b", "](x)", ">"]
 MARKDOWN_READERS = ["markdown", "title", "excerpt", "hashtags", "tumblr blocks"]
 
 
+def _seconds(function, body) -> float:
+    started = time.perf_counter()
+    function(body)
+    return time.perf_counter() - started
+
+
 def _run(function, bodies) -> list[str]:
+    """A body over the bound is timed twice more and its fastest run counts: a quadratic
+    step is slow every time, a busy machine (CI once took 3.1 s over a body that takes
+    0.2 s) only now and then."""
     slow = []
     for label, body in bodies:
-        started = time.perf_counter()
-        function(body)
-        elapsed = time.perf_counter() - started
+        elapsed = _seconds(function, body)
+        if elapsed > BOUND_SECONDS:
+            elapsed = min([elapsed] + [_seconds(function, body) for _ in range(2)])
         if elapsed > BOUND_SECONDS:
             slow.append(f"{label}: {elapsed:.1f} s")
     return slow
