@@ -8,7 +8,7 @@ http, settings); never `writeas.web`.
 
 from flask import Blueprint
 
-from writeas.api import auth, collections, crossposts, me, openapi, posts
+from writeas.api import auth, collections, crossposts, me, media, openapi, posts
 from writeas.api.authentication import authenticate
 
 api = Blueprint("api", __name__, url_prefix="/api")
@@ -18,4 +18,5 @@ api.register_blueprint(posts.bp)
 api.register_blueprint(me.bp)
 api.register_blueprint(collections.bp)
 api.register_blueprint(crossposts.bp)
+api.register_blueprint(media.bp)
 api.register_blueprint(openapi.bp)

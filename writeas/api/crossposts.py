@@ -1,6 +1,4 @@
-"""Crossposting: channels, media, and crosspost requests with their per-target results."""
-
-from functools import wraps
+"""Crossposting: channels, and crosspost requests with their per-target results."""
 
 from flask import Blueprint, request
 
@@ -11,9 +9,8 @@ from writeas.api.openapi import operation, query
 from writeas.core.enums import BatchStatus
 from writeas.crossposting import channels
 from writeas.crossposting import requests as crossposts
-from writeas.http import ratelimits, request_body
+from writeas.http import request_body
 from writeas.http.envelope import no_content, ok
-from writeas.services import media
 
 bp = Blueprint("crossposting", __name__)
 _TAG = {"tag": "Crossposting", "auth": True}
@@ -42,48 +39,6 @@ def list_channels():
 @operation(id="disconnectChannel", summary="Disconnect an account.", errors=(404,), **_TAG)
 def disconnect_channel(channel_id):
     channels.disconnect(channel_id, current_user())
-    return no_content()
-
-
-def _image_sized_body(view):
-    """Images may be larger than other request bodies (MEDIA_MAX_BYTES, plus the form);
-    set before anything, the idempotency check included, reads the body."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        request.max_content_length = media.max_upload_bytes() + 64 * 1024
-        return view(*args, **kwargs)
-
-    return wrapper
-
-
-@bp.post("/media")
-@_image_sized_body
-@idempotent
-@operation(
-    id="uploadMedia", summary="Upload an image (re-encoded without metadata).",
-    answer=shapes.Media, status=201, body=shapes.MEDIA_UPLOAD, body_as="upload", **_TAG,
-)
-def upload_media():
-    user = current_user()
-    if user is not None:
-        ratelimits.spend_upload(user)  # decoding an image costs more than any other write
-    upload = request.files.get("file")
-    data = upload.read() if upload else None
-    item = media.upload(user, data, request.form.get("alt_text"))
-    return ok(shapes.media_json(item), 201)
-
-
-@bp.get("/media")
-@operation(id="listMedia", summary="The user's images.", answer=list[shapes.Media], **_TAG)
-def list_media():
-    return ok([shapes.media_json(m) for m in media.of_user(require_user())])
-
-
-@bp.delete("/media/<media_id>")
-@operation(id="deleteMedia", summary="Delete an image.", errors=(404,), **_TAG)
-def delete_media(media_id):
-    media.delete(media_id, current_user())
     return no_content()
 
 

@@ -210,6 +210,9 @@ class Channel(db.Model):
     # publish at a time per account.
     paused_until: Mapped[datetime | None] = mapped_column(DateTime)
     busy_until: Mapped[datetime | None] = mapped_column(DateTime)
+    # What the platform told us of the account when it was connected (a Mastodon-API
+    # server's version and limits, say): read at connect, never a secret.
+    details: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
@@ -219,8 +222,9 @@ class CrosspostBatch(db.Model):
     __tablename__ = "crosspost_batches"
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
-    post_id: Mapped[str] = mapped_column(
-        ForeignKey("posts.id", ondelete="CASCADE"), nullable=False, index=True
+    # None for a standalone social post (`POST /api/crossposts`), which has no blog post.
+    post_id: Mapped[str | None] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), index=True
     )
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
@@ -250,7 +254,7 @@ class Delivery(db.Model):
     batch_id: Mapped[str] = mapped_column(
         ForeignKey("crosspost_batches.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    post_id: Mapped[str] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"), nullable=False)
+    post_id: Mapped[str | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
@@ -260,6 +264,13 @@ class Delivery(db.Model):
     handle: Mapped[str] = mapped_column(String(255), nullable=False, default="")
     text: Mapped[str | None] = mapped_column(Text)  # the user's per-target text, if any
     media_ids: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    # The target's own fields beside `text` and `media`: title, link, board_id, options,
+    # first_comment.
+    target: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    # What earlier attempts left for the next one (a media container id, an upload
+    # session URI, a publish id, the first comment's outcome), written before the call
+    # that could create something, so a retry polls or resumes instead of creating again.
+    platform_state: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
     attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
     next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
@@ -276,7 +287,7 @@ class Delivery(db.Model):
 
     batch: Mapped[CrosspostBatch] = relationship(back_populates="deliveries")
     channel: Mapped[Channel | None] = relationship()
-    post: Mapped[Post] = relationship()
+    post: Mapped[Post | None] = relationship()
 
 
 class MediaFile(db.Model):

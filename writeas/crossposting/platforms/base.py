@@ -6,10 +6,13 @@ and never sleeps: it reports an `Outcome`, and the delivery engine decides what 
 next, so retry, backoff and "never twice" live in one place.
 """
 
+import io
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
+from typing import IO
 
 import httpx
 
@@ -41,19 +44,43 @@ class Stop(Exception):
 @dataclass
 class Account:
     """A verified account on a platform. `credentials` may have been extended or rotated by
-    the adapter (a refreshed token, a Bluesky DID); the caller stores them sealed."""
+    the adapter (a refreshed token, a Bluesky DID); the caller stores them sealed.
+    `details` is what the platform told us of the account that is not secret (a server's
+    version and limits, a Facebook page's name), stored as read at connect."""
 
     handle: str
     account_id: str
     credentials: dict
+    details: dict = field(default_factory=dict)
+
+
+IMAGE, VIDEO = "image", "video"
 
 
 @dataclass
 class Media:
+    """One file of a post. An image's bytes are in `data` (already fitted to the platform's
+    byte limit); a video's may be hundreds of megabytes, so `data` is empty and `open()`
+    streams them. `url` is the file's unguessable public address, for the platforms that
+    fetch media themselves (Instagram, Threads, Facebook, TikTok's PULL_FROM_URL)."""
+
     data: bytes
     mime_type: str
     alt_text: str = ""
     filename: str = "image"
+    kind: str = IMAGE
+    url: str = ""
+    size: int = 0
+    width: int = 0
+    height: int = 0
+    duration: float = 0.0  # seconds, for a video
+    opener: Callable[[], IO[bytes]] | None = None
+
+    def open(self) -> IO[bytes]:
+        """The file's bytes as a stream (an image's from memory, a video's from the store)."""
+        if self.opener is not None:
+            return self.opener()
+        return io.BytesIO(self.data)
 
 
 @dataclass
@@ -72,6 +99,24 @@ class Content:
     # Chosen before the first attempt and reused on every retry, so a platform that
     # understands it (Mastodon's Idempotency-Key, a Bluesky record key) dedupes for us.
     idempotency_key: str = ""
+    # The target's own fields (seed 002): a destination link (a Pinterest pin's, a
+    # Facebook link post's), a board, the platform's options (already checked by
+    # `Platform.check_options`), and a first comment to reply with once published.
+    link: str = ""
+    board_id: str = ""
+    options: dict = field(default_factory=dict)
+    first_comment: str = ""
+    # What earlier attempts of this delivery left (`Delivery.platform_state`): a
+    # container id, an upload session, a publish id. `remember` writes to it and stores
+    # it at once, before the call that could create something, so that a worker killed
+    # right after that call leaves the next attempt a handle to poll or resume with.
+    state: dict = field(default_factory=dict)
+    saver: Callable[[dict], None] | None = field(default=None, repr=False, compare=False)
+
+    def remember(self, **values) -> None:
+        self.state.update(values)
+        if self.saver is not None:
+            self.saver(dict(self.state))
 
 
 @dataclass
@@ -84,6 +129,18 @@ class Outcome:
     error: str | None = None
     retry_after: float | None = None  # seconds, from the platform's own headers
     credentials: dict | None = None  # rotated credentials to store, when they changed
+    # A RETRY that only waits for the platform to finish processing (a video, a media
+    # container): the next attempt polls the handle kept in `Content.state`. It doesn't
+    # count against the attempts, but the platform's processing has a deadline of its own
+    # (PROCESSING_MAX_SECONDS) after which the delivery fails.
+    processing: bool = False
+    # The first comment's own outcome, when the target asked for one:
+    # {"status": "published" | "failed", "id": …, "url": …, "error": …}.
+    first_comment: dict | None = None
+
+
+# `Platform.landed` proved that an attempt whose outcome was unknown did not create a post.
+NOT_LANDED = "not landed"
 
 
 @dataclass(frozen=True)
@@ -96,14 +153,70 @@ class MediaLimits:
     mime_types: frozenset[str] = frozenset({"image/jpeg", "image/png", "image/gif", "image/webp"})
 
 
+@dataclass(frozen=True)
+class VideoLimits:
+    """What a platform accepts of a video; a request beyond it is refused up front (400)
+    naming the platform and the limit. `aspect_ratios` is (min, max) of width/height."""
+
+    max_videos: int = 1
+    max_bytes: int = 0
+    min_seconds: float = 0.0
+    max_seconds: float = 0.0
+    codecs: frozenset[str] = frozenset({"h264", "hevc"})
+    containers: frozenset[str] = frozenset({"video/mp4", "video/quicktime"})
+    aspect_ratios: tuple[float, float] | None = None
+    # Whether a video goes with images in one post (a carousel) on this platform.
+    mixes_with_images: bool = False
+
+
+class OptionError(ValueError):
+    """A target's `options` (or `board_id`, `link`, …) the platform can't take: our 400."""
+
+
 class Platform:
     name: str = ""
     default_base_url: str = ""
     media_limits: MediaLimits = MediaLimits(max_images=0, max_bytes=0, max_alt_text=0)
+    # None: the platform takes no video from us.
+    video_limits: VideoLimits | None = None
+    # The `options` a target may carry, by name, with what each accepts, for the API's
+    # documentation; `check_options` enforces them.
+    options: dict[str, str] = {}
+    # Whether a target must name a board (Pinterest).
+    needs_board: bool = False
+    # Whether the platform posts a first comment (a reply, or a comment on the post).
+    first_comments: bool = False
 
     def new_idempotency_key(self) -> str:
         """Chosen once per delivery, before its first attempt (see `Content`)."""
         return uuid.uuid4().hex
+
+    def check_options(self, options: dict) -> dict:
+        """The target's options as they will be sent, or `OptionError` naming what is
+        wrong: an option this platform doesn't have is refused, never silently ignored."""
+        unknown = sorted(set(options) - set(self.options))
+        if unknown:
+            allowed = ", ".join(sorted(self.options)) or "none"
+            raise OptionError(
+                f"{self.name} has no option `{unknown[0]}` (its options: {allowed})."
+            )
+        return dict(options)
+
+    def resend_safe(self, account: Account) -> bool:
+        """Whether sending again after an unknown outcome can't make a second post: the
+        request carries a handle the platform dedupes on, or a handle kept in
+        `Content.state` lets the next attempt poll instead of create. When not, the engine
+        asks `landed` on the next attempt, and marks the delivery `unconfirmed` if that
+        can't tell."""
+        return False
+
+    def landed(
+        self, http: httpx.Client, base_url: str, account: Account, content: Content
+    ) -> "Outcome | str | None":
+        """After an unknown outcome: the post, if a lookup finds that the attempt made it
+        (a PUBLISHED outcome); NOT_LANDED if the lookup proves it did not; None if the
+        platform offers no way to tell (then the delivery is `unconfirmed`)."""
+        return None
 
     def verify(self, http: httpx.Client, base_url: str, handle: str, credentials: dict) -> Account:
         raise NotImplementedError
