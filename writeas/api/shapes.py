@@ -39,7 +39,10 @@ Visibility = Literal[_values(enums.Visibility)]
 FederateAs = Literal[_values(enums.FederateAs)]
 DeliveryStatus = Literal[_values(enums.DeliveryStatus)]
 BatchStatus = Literal[_values(enums.BatchStatus)]
-PlatformName = Literal["bluesky", "linkedin", "mastodon", "medium", "tumblr", "writeas", "x"]
+PlatformName = Literal[
+    "bluesky", "facebook", "instagram", "linkedin", "mastodon", "medium", "pinterest",
+    "threads", "tiktok", "tumblr", "writeas", "x", "youtube",
+]
 MimeType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
 AccessToken = Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
 

@@ -30,6 +30,15 @@ PLATFORMS: dict[str, PlatformText] = {
     "tumblr": PlatformText("tumblr", None, "codepoints", long_form=True),
     "medium": PlatformText("medium", None, "codepoints", long_form=True),
     "writeas": PlatformText("writeas", None, "codepoints", long_form=True),
+    # Captions and descriptions: Instagram's and Threads' documented limits; a Facebook
+    # post's 63,206; a pin's description; TikTok's caption (2,200 UTF-16 units, counted
+    # as code points here, which is never more); a YouTube description's 5,000.
+    "instagram": PlatformText("instagram", 2200, "codepoints", long_form=False),
+    "threads": PlatformText("threads", 500, "codepoints", long_form=False),
+    "facebook": PlatformText("facebook", 63206, "codepoints", long_form=False),
+    "pinterest": PlatformText("pinterest", 500, "codepoints", long_form=False),
+    "tiktok": PlatformText("tiktok", 2200, "codepoints", long_form=False),
+    "youtube": PlatformText("youtube", 5000, "codepoints", long_form=False),
 }
 
 # Mastodon and X both swap every link for a fixed-length short form before counting.

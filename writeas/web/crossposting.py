@@ -13,17 +13,12 @@ from writeas.web import visitor
 
 bp = Blueprint("crossposting", __name__, url_prefix="/me")
 
-# Which credential fields each platform takes (the API documents the same).
-CREDENTIAL_FIELDS = {
-    "mastodon": ["access_token"],
-    "bluesky": ["app_password"],
-    "x": ["access_token", "refresh_token", "client_id", "client_secret"],
-    "tumblr": ["access_token", "refresh_token", "client_id", "client_secret"],
-    "medium": ["integration_token"],
-    "linkedin": ["access_token", "author_urn"],
-    "writeas": ["access_token", "alias", "pass"],
-}
-_ALL_FIELDS = sorted({name for names in CREDENTIAL_FIELDS.values() for name in names})
+def _fields() -> dict[str, tuple[str, ...]]:
+    return {name: platform.credential_fields for name, platform in REGISTRY.items()}
+
+
+def _all_fields() -> list[str]:
+    return sorted({name for names in _fields().values() for name in names})
 
 
 def _back(endpoint: str = "crossposting.channels_page"):
@@ -35,7 +30,7 @@ def _back(endpoint: str = "crossposting.channels_page"):
 def channels_page():
     return render_template(
         "me/channels.html", channels=channels.of_user(visitor.user()),
-        platforms=sorted(REGISTRY), fields=CREDENTIAL_FIELDS, all_fields=_ALL_FIELDS,
+        platforms=sorted(REGISTRY), fields=_fields(), all_fields=_all_fields(),
     )
 
 
@@ -47,7 +42,7 @@ def connect():
         "platform": form.get("platform", ""),
         "handle": form.get("handle", ""),
         "base_url": form.get("base_url") or None,
-        "credentials": {k: form[k] for k in _ALL_FIELDS if form.get(k)},
+        "credentials": {k: form[k] for k in _all_fields() if form.get(k)},
     }
     try:
         channel = channels.connect(data, visitor.user())

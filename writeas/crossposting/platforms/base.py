@@ -182,6 +182,8 @@ class Platform:
     # The `options` a target may carry, by name, with what each accepts, for the API's
     # documentation; `check_options` enforces them.
     options: dict[str, str] = {}
+    # The credential fields a channel is connected with (the dashboard's form shows them).
+    credential_fields: tuple[str, ...] = ()
     # Whether a target must name a board (Pinterest).
     needs_board: bool = False
     # Whether the platform posts a first comment (a reply, or a comment on the post).

@@ -213,6 +213,7 @@ class _Session:
 
 class Bluesky(Platform):
     name = "bluesky"
+    credential_fields = ("app_password",)
     default_base_url = "https://bsky.social"
     media_limits = LIMITS
 

@@ -113,6 +113,7 @@ def media_content(images: list[tuple[str, str]]) -> dict:
 
 class LinkedIn(Platform):
     name = "linkedin"
+    credential_fields = ("access_token", "author_urn")
     default_base_url = "https://api.linkedin.com"
     media_limits = LINKEDIN_MEDIA_LIMITS
 

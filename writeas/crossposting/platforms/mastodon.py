@@ -65,6 +65,7 @@ def _same_user(handle: str, username: str) -> bool:
 
 class Mastodon(Platform):
     name = "mastodon"
+    credential_fields = ("access_token",)
     default_base_url = "https://mastodon.social"
     media_limits = LIMITS
 

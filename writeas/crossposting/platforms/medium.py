@@ -82,6 +82,7 @@ def article_markdown(content: Content, image_urls: list[tuple[str, str]]) -> str
 
 class Medium(Platform):
     name = "medium"
+    credential_fields = ("integration_token",)
     default_base_url = "https://api.medium.com"
     media_limits = MEDIUM_MEDIA_LIMITS
 

@@ -303,6 +303,7 @@ def post_payload(content: Content) -> tuple[dict, list]:
 
 class Tumblr(Platform):
     name = "tumblr"
+    credential_fields = ("access_token", "refresh_token", "client_id", "client_secret")
     default_base_url = "https://api.tumblr.com"
     media_limits = TUMBLR_MEDIA_LIMITS
 

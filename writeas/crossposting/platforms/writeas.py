@@ -77,6 +77,7 @@ def _post_url(base_url: str, handle: str, post: dict) -> str:
 
 class WriteAs(Platform):
     name = "writeas"
+    credential_fields = ("access_token", "alias", "pass")
     default_base_url = "https://write.as"
     # The Write.as API has no image upload; posts are text (Markdown) only.
     media_limits = MediaLimits(max_images=0, max_bytes=0, max_alt_text=0)

@@ -108,6 +108,7 @@ class _Session:
 
 class X(Platform):
     name = "x"
+    credential_fields = ("access_token", "refresh_token", "client_id", "client_secret")
     default_base_url = "https://api.x.com"
     media_limits = LIMITS
 
