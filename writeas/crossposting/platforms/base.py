@@ -204,12 +204,12 @@ class Platform:
             )
         return dict(options)
 
-    def resend_safe(self, account: Account) -> bool:
+    def resend_safe(self, account: Account, state: dict) -> bool:
         """Whether sending again after an unknown outcome can't make a second post: the
-        request carries a handle the platform dedupes on, or a handle kept in
-        `Content.state` lets the next attempt poll instead of create. When not, the engine
-        asks `landed` on the next attempt, and marks the delivery `unconfirmed` if that
-        can't tell."""
+        request carries a handle the platform dedupes on, or a handle kept in `state`
+        (`Content.state`) lets the next attempt poll or resume instead of create. When
+        not, the engine asks `landed` on the next attempt, and marks the delivery
+        `unconfirmed` if that can't tell."""
         return False
 
     def landed(
