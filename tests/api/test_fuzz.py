@@ -105,7 +105,7 @@ def flatmap_path_parameters(context, path_parameters):
 
 def _prepare(case, app) -> None:
     """Two in three requests are the seeded user's, the rest anonymous; and most
-    Idempotency-Keys are made unique, or nearly every create would be a 422 replay of a
+    Idempotency-Keys are made unique, or nearly every create would be a 409 replay of a
     different request. Decided from the case's own content rather than drawn, because the
     coverage phase's cases are built without Hypothesis drawing anything."""
     headers = {k: v for k, v in (case.headers or {}).items() if k.lower() != "authorization"}

@@ -1,5 +1,6 @@
 """`Idempotency-Key` on the create endpoints: replays return the stored response and
-create nothing; a different body is 422; the same key in flight is 409."""
+create nothing; a different body is a 409 `idempotency_conflict`; the same key in flight is a
+409 `idempotency_in_progress` (seed 002's codes)."""
 
 from datetime import timedelta
 
@@ -31,11 +32,13 @@ def test_replayed_key_returns_the_first_response_and_creates_nothing(api, app):
     assert count(app, Post) == 2
 
 
-def test_same_key_with_a_different_body_is_422(api, app):
+def test_same_key_with_a_different_body_is_a_409_conflict(api, app):
     headers = {"Idempotency-Key": "k1"}
     api.call("POST", "/api/posts", json={"body": "one"}, headers=headers)
     response = api.call("POST", "/api/posts", json={"body": "two"}, headers=headers)
-    assert response.status_code == 422 and "different request" in response.json["error_msg"]
+    assert response.status_code == 409 and "different request" in response.json["error_msg"]
+    assert response.json["error_code"] == "idempotency_conflict"
+    assert response.json["code"] == 409
     assert count(app, Post) == 1
 
 
@@ -54,6 +57,7 @@ def test_same_key_while_in_flight_is_409(api, app):
         headers={"Idempotency-Key": "busy", "Content-Type": "application/json"},
     )
     assert response.status_code == 409
+    assert response.json["error_code"] == "idempotency_in_progress"
     assert count(app, Post) == 0
 
 

@@ -10,6 +10,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from calls import Api, iso, mastodon_channel
+from deliveries import delivery_row, time_passes
 from pages import login, submit
 from PIL import Image
 from platform_servers import mastodon, running
@@ -50,26 +51,6 @@ def channel(api, alice, fake):
     response = connect(api, alice, base_url, state.access_token)
     assert response.status_code == 201, response.json
     return response.json["data"]
-
-
-def time_passes(app, delivery_id: str) -> int:
-    """Make the delivery (and its account) due, as if its wait were over, and run the
-    sweep the worker runs every minute. Answers how many deliveries it queued."""
-    from writeas.crossposting.queue import enqueue_delivery
-
-    with app.app_context():
-        row = db.session.get(Delivery, delivery_id)
-        row.next_attempt_at = datetime(2020, 1, 1)
-        if row.channel is not None:
-            row.channel.paused_until = None
-        db.session.commit()
-        return engine.sweep(enqueue_delivery)
-
-
-def delivery_row(app, delivery_id: str) -> Delivery:
-    with app.app_context():
-        db.session.remove()
-        return db.session.get(Delivery, delivery_id)
 
 
 def png(size=(64, 64), noise=False) -> bytes:

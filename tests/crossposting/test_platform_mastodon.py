@@ -42,8 +42,9 @@ def test_registered_with_mastodons_limits():
 @pytest.mark.parametrize("handle", ["alice", "@alice", "alice@mastodon.example", "@Alice@x.y"])
 def test_verify_accepts_the_handle_forms(server, http, state, handle):
     found = Mastodon().verify(http, server, handle, {"access_token": state.access_token})
-    assert found == Account("alice", "109382", {"access_token": state.access_token})
-    request = state.requests[-1]
+    assert (found.handle, found.account_id) == ("alice", "109382")
+    assert found.credentials == {"access_token": state.access_token}
+    request = state.requests[-2]
     assert request["path"] == "/api/v1/accounts/verify_credentials"
     assert request["headers"]["Authorization"] == f"Bearer {state.access_token}"
 

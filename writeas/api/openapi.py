@@ -40,16 +40,19 @@ _STATUS_TEXT = {
     401: "No valid access token (or modify token) for this.",
     403: "Not yours, a wrong modify token, or a password-protected blog not unlocked.",
     404: "Not found (or private to someone else).",
-    409: "A conflict: taken, already done, or the same Idempotency-Key still in progress.",
+    409: (
+        "A conflict: taken, already done, or the Idempotency-Key still in progress "
+        "(`error_code` `idempotency_in_progress`) or used with a different request "
+        "(`idempotency_conflict`)."
+    ),
     410: "Unpublished by its author.",
     412: "Over MAX_COLLECTIONS_PER_USER.",
     413: "Request body too large.",
-    422: "This Idempotency-Key was used with a different request.",
     429: "Too many requests (or wrong blog passwords); see Retry-After.",
     502: "The other platform couldn't be reached or answered nonsense.",
 }
-# Idempotent creates: a bad key is 400, the key in use is 409, reused differently is 422.
-_IDEMPOTENT_ERRORS = (400, 409, 422)
+# Idempotent creates: a bad key is 400; the key in use, or reused differently, is 409.
+_IDEMPOTENT_ERRORS = (400, 409)
 _FLAG_TEXT = {"enum": ["true", "false", "1", "0", "yes", "no", "on", "off", ""]}
 
 
@@ -73,6 +76,7 @@ class Operation:
     body_description: str = ""
     parameters: tuple[Schema, ...] = ()
     accepted: bool = False  # also answers 202 while the work is queued
+    paged: bool = False  # a list a page at a time: `next_cursor` beside `data`
 
 
 def operation(method: str | None = None, **fields):
@@ -99,6 +103,14 @@ COLLECTION_PASSWORD = {
     "schema": {"type": "string", "pattern": "^[!-~]([ -~]*[!-~])?$"},
 }
 TOKEN_QUERY = query("token", {"type": "string"}, "The post's modify token.")
+
+
+def page_parameters(most: int) -> tuple[Schema, ...]:
+    return (
+        query("limit", {"type": "integer", "minimum": 1, "maximum": most},
+              f"1 to {most}; 50 when not given."),
+        query("cursor", {"type": "string"}, "The `next_cursor` of the page before."),
+    )
 _IDEMPOTENCY_KEY = {
     "name": "Idempotency-Key",
     "in": "header",
@@ -138,7 +150,9 @@ class _Builder:
         return {
             str(status): {
                 "description": text.get(status, _STATUS_TEXT[status]),
-                "content": {"application/json": {"schema": _envelope(data, status)}},
+                "content": {
+                    "application/json": {"schema": _envelope(data, status, op.paged)}
+                },
             }
             for status in statuses
         }
@@ -164,11 +178,17 @@ class _Builder:
         return {"required": op.body_required, "content": content}
 
 
-def _envelope(data: Schema, status: int) -> Schema:
+def _envelope(data: Schema, status: int, paged: bool = False) -> Schema:
+    properties = {"code": {"const": status}, "data": data}
+    if paged:
+        properties["next_cursor"] = {
+            "type": ["string", "null"],
+            "description": "Pass as `cursor` for the next page; null on the last page.",
+        }
     return {
         "type": "object",
-        "properties": {"code": {"const": status}, "data": data},
-        "required": ["code", "data"],
+        "properties": properties,
+        "required": ["code", "data", *(["next_cursor"] if paged else [])],
         "additionalProperties": False,
     }
 

@@ -20,7 +20,8 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from writeas.core import enums, models
 from writeas.core.clock import rfc3339
 from writeas.crossposting.requests import LIST_MAX, TARGETS_MAX, batch_status
-from writeas.http.urls import collection_url
+from writeas.http.urls import collection_url, site_url
+from writeas.services import media
 from writeas.services.accounts import ALIAS_MAX, PASSWORD_MAX, PASSWORD_MIN
 from writeas.services.media import ALT_TEXT_MAX
 
@@ -43,7 +44,8 @@ PlatformName = Literal[
     "bluesky", "facebook", "instagram", "linkedin", "mastodon", "medium", "pinterest",
     "threads", "tiktok", "tumblr", "writeas", "x", "youtube",
 ]
-MimeType = Literal["image/jpeg", "image/png", "image/gif", "image/webp"]
+MimeType = Literal[tuple(media.EXTENSIONS)]
+MediaType = Literal[tuple(media.KINDS)]
 AccessToken = Annotated[str, Meta(extra_json_schema={"format": "uuid"})]
 
 
@@ -62,6 +64,16 @@ def plain(shape: Struct | list):
 class Error(_Shape, kw_only=True):
     code: Annotated[int, Meta(ge=400, le=599)]
     error_msg: str
+    error_code: (
+        Annotated[
+            str,
+            Meta(
+                description="For the errors a client tells apart: `idempotency_conflict`, "
+                "`idempotency_in_progress`, `mode_conflict`."
+            ),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class User(_Shape, kw_only=True):
@@ -168,12 +180,27 @@ class Channel(_Shape, kw_only=True):
 
 class Media(_Shape, kw_only=True):
     id: str
+    type: MediaType
     mime_type: MimeType
+    url: Annotated[
+        str, Meta(description="The file's public address (unguessable; gone once deleted).")
+    ]
     width: Annotated[int, Meta(ge=1)]
     height: Annotated[int, Meta(ge=1)]
-    size: Annotated[int, Meta(ge=1)]
+    size: Annotated[int, Meta(ge=1, description="Bytes.")]
+    duration: Annotated[float, Meta(ge=0, description="Seconds; 0 for an image.")]
+    video_codec: Annotated[str | None, Meta(description="A video's (`h264`, `vp9`, …).")]
+    audio_codec: Annotated[str | None, Meta(description="Null without sound, or for an image.")]
+    frame_rate: Annotated[float | None, Meta(description="A video's, per second.")]
     alt_text: str
     created: Time
+
+
+class FirstCommentResult(_Shape, kw_only=True):
+    status: Literal["published", "failed", "skipped"]
+    id: str | None | UnsetType = UNSET
+    url: str | None | UnsetType = UNSET
+    error: str | None | UnsetType = UNSET
 
 
 class CrosspostResult(_Shape, kw_only=True):
@@ -182,23 +209,37 @@ class CrosspostResult(_Shape, kw_only=True):
     platform: str
     handle: str
     status: DeliveryStatus
+    success: Annotated[
+        bool, Meta(description="Seed 001's flag: true exactly when `status` is published.")
+    ]
     post_id: Annotated[str | None, Meta(description="The post's id on the other platform.")]
     url: str | None
-    error: str | None
+    uri: Annotated[
+        str | None,
+        Meta(description="The post's own identifier where the platform has one (an AT URI, "
+             "an ActivityPub id, a URN)."),
+    ]
+    error: Annotated[
+        str | None,
+        Meta(description="Why it failed, or (`unconfirmed`) why it can't be known whether it "
+             "was posted."),
+    ]
     published_at: Time | None
     attempts: Count
-    uri: Annotated[str | None, Meta(description="Bluesky only.")] | UnsetType = UNSET
     cid: Annotated[str | None, Meta(description="Bluesky only.")] | UnsetType = UNSET
+    first_comment: FirstCommentResult | UnsetType = UNSET
 
 
 class MyCrosspostResult(CrosspostResult, kw_only=True):
-    post: Annotated[str, Meta(description="The crossposted post's id.")]
+    post: Annotated[
+        str | None, Meta(description="The crossposted post's id; null for a standalone post.")
+    ]
     batch: Annotated[str, Meta(description="The crosspost request it belongs to.")]
 
 
 class CrosspostBatch(_Shape, kw_only=True):
     id: str
-    post: str
+    post: Annotated[str | None, Meta(description="Null for a standalone social post.")]
     status: BatchStatus
     created: Time
     scheduled_at: Time | UnsetType = UNSET
@@ -327,13 +368,20 @@ def channel_json(channel) -> dict:
 
 
 def media_json(item) -> dict:
+    is_video = item.kind == media.VIDEO
     return plain(
         Media(
             id=item.id,
+            type=item.kind.upper(),
             mime_type=item.mime_type,
+            url=site_url() + media.public_path(item),
             width=item.width,
             height=item.height,
             size=item.size,
+            duration=item.duration,
+            video_codec=item.video_codec if is_video else None,
+            audio_codec=(item.audio_codec or None) if is_video else None,
+            frame_rate=item.frame_rate if is_video else None,
             alt_text=item.alt_text,
             created=rfc3339(item.created),
         )
@@ -347,14 +395,19 @@ def _result_fields(delivery) -> dict:
         "platform": delivery.platform,
         "handle": delivery.handle,
         "status": delivery.status,
+        "success": delivery.status == enums.DeliveryStatus.PUBLISHED,
         "post_id": delivery.remote_id,
         "url": delivery.url,
+        "uri": delivery.uri,
         "error": delivery.error,
         "published_at": rfc3339(delivery.published_at),
         "attempts": delivery.attempts,
     }
     if delivery.platform == "bluesky":
-        fields.update(uri=delivery.uri, cid=delivery.cid)
+        fields["cid"] = delivery.cid
+    comment = (delivery.platform_state or {}).get("first_comment")
+    if comment:
+        fields["first_comment"] = msgspec.convert(comment, FirstCommentResult)
     return fields
 
 
@@ -369,6 +422,10 @@ def batch_json(batch) -> dict:
             results=[CrosspostResult(**_result_fields(d)) for d in batch.deliveries],
         )
     )
+
+
+def result_json(delivery) -> dict:
+    return plain(CrosspostResult(**_result_fields(delivery)))
 
 
 def my_results_json(deliveries: list) -> list:
@@ -500,12 +557,62 @@ class CrosspostTarget(_Request, kw_only=True):
         int | str | ChannelByHandle, Meta(description="A channel id, or {platform, handle}.")
     ]
     text: Annotated[str, Meta(max_length=100_000)] | UnsetType = UNSET
-    media: list[str] | UnsetType = UNSET
+    media: Annotated[list[str], Meta(description="Media ids.")] | UnsetType = UNSET
+    title: Annotated[str, Meta(max_length=1000)] | UnsetType = UNSET
+    link: (
+        Annotated[str, Meta(max_length=2000, pattern="^https?://", description="A pin's or "
+                            "a link post's destination; the permalink when not given.")]
+        | UnsetType
+    ) = UNSET
+    board_id: (
+        Annotated[str, Meta(max_length=200, description="Pinterest: the board (required).")]
+        | UnsetType
+    ) = UNSET
+    options: (
+        Annotated[
+            dict[str, str | bool | int | list[str]],
+            Meta(description="The platform's own options (see the README): Mastodon "
+                 "`visibility`, `spoiler_text`, `sensitive`; Bluesky `langs`; X `reply_to`; "
+                 "Instagram `format`; TikTok `privacy_level`; YouTube `privacy_status`; "
+                 "Pinterest `board_section_id`. Unknown options are refused."),
+        ]
+        | UnsetType
+    ) = UNSET
 
 
 class CrosspostRequest(_Request, kw_only=True):
+    """One shape for crossposting a blog post and for a standalone social post
+    (`POST /api/crossposts`, seed 002's), where every target needs text or media."""
+
     targets: Annotated[list[CrosspostTarget], Meta(min_length=1, max_length=TARGETS_MAX)]
+    text: (
+        Annotated[str, Meta(max_length=100_000, description="For targets without their own.")]
+        | UnsetType
+    ) = UNSET
+    media: (
+        Annotated[list[str], Meta(description="For targets without their own.")] | UnsetType
+    ) = UNSET
+    first_comment: (
+        Annotated[str, Meta(max_length=10_000, description="Posted as a reply (Bluesky, "
+                            "Mastodon, X, Threads) or a comment (Instagram, Facebook, YouTube).")]
+        | UnsetType
+    ) = UNSET
+    publish_now: (
+        Annotated[bool, Meta(description="With `scheduled_at`: 400 `mode_conflict`.")]
+        | UnsetType
+    ) = UNSET
     scheduled_at: Time | UnsetType = UNSET
+
+
+class Board(_Shape, kw_only=True):
+    id: str
+    name: str
+    privacy: str = ""
+    description: str = ""
+
+
+def boards_json(boards: list[dict]) -> list:
+    return plain([msgspec.convert(board, Board) for board in boards])
 
 
 MEDIA_UPLOAD = {
@@ -514,7 +621,12 @@ MEDIA_UPLOAD = {
         "file": {
             "type": "string",
             "contentMediaType": "application/octet-stream",
-            "description": "A JPEG, PNG, GIF or WebP image.",
+            "description": "A JPEG, PNG, GIF or WebP image (up to MEDIA_MAX_BYTES), or an MP4, "
+            "QuickTime or WebM video (up to VIDEO_MAX_BYTES).",
+        },
+        "type": {
+            "enum": list(media.KINDS),
+            "description": "What `file` is; told from its first bytes when not given.",
         },
         "alt_text": {"type": "string", "maxLength": ALT_TEXT_MAX},
     },

@@ -20,7 +20,7 @@ from writeas.core.errors import ServiceError
 from writeas.core.models import Channel, User
 from writeas.core.secretbox import SecretBox
 from writeas.crossposting.platforms import REGISTRY
-from writeas.crossposting.platforms.base import Platform, PlatformError
+from writeas.crossposting.platforms.base import Account, Platform, PlatformError
 from writeas.services import payload
 
 ACTIVE = "active"
@@ -57,6 +57,11 @@ def _context(channel: Channel) -> str:
 
 def credentials(channel: Channel) -> dict:
     return box().open(channel.credentials, _context(channel))
+
+
+def account(channel: Channel) -> Account:
+    """The channel as its adapter sees it: who it is, its credentials, what we know of it."""
+    return Account(channel.handle, channel.account_id, credentials(channel), channel.details or {})
 
 
 def store_credentials(channel: Channel, values: dict) -> None:
@@ -103,6 +108,7 @@ def connect(data: Any, user: User | None) -> Channel:
         db.session.add(channel)
     channel.base_url = base_url
     channel.account_id = account.account_id
+    channel.details = dict(account.details)
     channel.status = ACTIVE
     channel.status_reason = ""
     channel.paused_until = None
@@ -111,10 +117,25 @@ def connect(data: Any, user: User | None) -> Channel:
     return channel
 
 
-def of_user(user: User) -> list[Channel]:
-    return list(
-        db.session.scalars(select(Channel).where(Channel.user_id == user.id).order_by(Channel.id))
-    )
+def of_user(user: User, platform: Any = None) -> list[Channel]:
+    query = select(Channel).where(Channel.user_id == user.id)
+    if platform not in (None, ""):
+        query = query.where(Channel.platform == platform_of(platform).name)
+    return list(db.session.scalars(query.order_by(Channel.id)))
+
+
+def boards(channel_id: Any, user: User | None) -> list[dict]:
+    """The boards a channel can pin to, asked of the platform each time (they change
+    there, not here)."""
+    channel = owned(channel_id, user)
+    platform = platform_of(channel.platform)
+    if not platform.needs_board:
+        raise ServiceError(400, f"{platform.name} has no boards.")
+    try:
+        with http_client() as http:
+            return platform.boards(http, channel.base_url, account(channel))
+    except PlatformError as error:
+        raise ServiceError(error.status, f"{platform.name}: {error.message}") from None
 
 
 def owned(channel_id: Any, user: User | None) -> Channel:

@@ -1,12 +1,14 @@
 """What a delivery sends: the post shaped for its platform (a short post with the title, an
-excerpt and the permalink, or the whole post with a canonical link) plus its images, each
-fitted to the platform's limits."""
+excerpt and the permalink, or the whole post with a canonical link) plus its media, each
+image fitted to the platform's limits; or, for a standalone social post, the target's own
+text, title and link."""
 
 from writeas.core.models import Delivery, MediaFile
 from writeas.crossposting import formatting
-from writeas.crossposting.platforms.base import Content, Media, Platform
-from writeas.http.urls import collection_url, post_url
-from writeas.services.media import fit
+from writeas.crossposting.platforms.base import IMAGE, Content, Media, Platform
+from writeas.http.urls import collection_url, post_url, site_url
+from writeas.services import media as media_files
+from writeas.text.rendering import render_markdown
 
 
 def permalink(delivery: Delivery) -> str:
@@ -17,41 +19,63 @@ def permalink(delivery: Delivery) -> str:
     return post_url(post.id, base)
 
 
-def build(delivery: Delivery, platform: Platform, media: list[MediaFile]) -> Content:
+def _media(item: MediaFile, platform: Platform, details: dict, base: str) -> Media:
+    """An image is fitted to the platform's byte limit now; a video is streamed from the
+    store by the adapter, so only its description travels."""
+    url = site_url(base) + media_files.public_path(item)
+    described = {
+        "alt_text": item.alt_text, "url": url, "width": item.width, "height": item.height,
+    }
+    if getattr(item, "kind", IMAGE) == IMAGE:
+        data, mime_type = media_files.fit(item, platform.limits_for(details).max_bytes)
+        filename = f"{item.id}.{mime_type.split('/')[1]}"
+        return Media(data, mime_type, filename=filename, size=len(data), **described)
+    return Media(
+        b"", item.mime_type, filename=media_files.public_path(item).rsplit("/", 1)[1],
+        kind=item.kind, size=item.size, duration=item.duration,
+        opener=lambda: media_files.open_stream(item), **described,
+    )
+
+
+def build(
+    delivery: Delivery, platform: Platform, media: list[MediaFile], details: dict | None = None
+) -> Content:
+    """`details` is what the channel's server told us of itself (its character limit)."""
+    details = details or {}
+    spec = formatting.for_account(platform.name, details)
+    target = delivery.target or {}
+    base = delivery.batch.site_url
     post = delivery.post
-    url = permalink(delivery)
-    title = post.title or post.display_title
-    spec = formatting.PLATFORMS[platform.name]
-    if spec.long_form:
-        markdown = formatting.compose_long(title, delivery.text or post.body, url, platform.name)[
-            "markdown"
-        ]
-        text = markdown
+    if post is None:
+        text = delivery.text or ""
+        title, url, markdown, html, tags, language = target.get("title", ""), "", text, "", [], ""
+        if spec.long_form:
+            html = render_markdown(text)
     else:
-        text = formatting.compose_short(
-            title, post.excerpt, url, platform.name, override=delivery.text
-        )
-        markdown = post.body
-    limits = platform.media_limits
-    images = []
-    for item in media:
-        data, mime_type = fit(item, limits.max_bytes)
-        images.append(
-            Media(
-                data=data,
-                mime_type=mime_type,
-                alt_text=item.alt_text,
-                filename=f"{item.id}.{mime_type.split('/')[1]}",
-            )
-        )
+        url = permalink(delivery)
+        title = target.get("title") or post.title or post.display_title
+        if spec.long_form:
+            text = formatting.compose_long(title, delivery.text or post.body, url, platform.name)[
+                "markdown"
+            ]
+            markdown = text
+        else:
+            text = formatting.compose_short(title, post.excerpt, url, spec, override=delivery.text)
+            markdown = post.body
+        html, tags, language = post.body_html, list(post.tags or []), post.language
     return Content(
         text=text,
         title=title,
         markdown=markdown,
-        html=post.body_html,
+        html=html,
         canonical_url=url,
-        tags=list(post.tags or []),
-        language=post.language,
-        media=images,
+        tags=tags,
+        language=language,
+        media=[_media(item, platform, details, base) for item in media],
         idempotency_key=delivery.idempotency_key,
+        link=target.get("link") or url,
+        board_id=target.get("board_id", ""),
+        options=dict(target.get("options") or {}),
+        first_comment=target.get("first_comment", ""),
+        state=dict(delivery.platform_state or {}),
     )

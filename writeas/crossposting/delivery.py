@@ -13,7 +13,7 @@ expired lease, which the sweep resolves the same way.
 import logging
 import random
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, select, update
 
@@ -28,12 +28,13 @@ from writeas.crossposting import channels
 from writeas.crossposting import content as content_builder
 from writeas.crossposting.platforms.base import (
     AUTH,
+    NOT_LANDED,
     PERMANENT,
     PUBLISHED,
     RETRY,
     UNKNOWN,
-    Account,
     Outcome,
+    Platform,
 )
 from writeas.services.visibility import not_shareable
 
@@ -43,12 +44,12 @@ MAX_ATTEMPTS = 8
 BACKOFF_BASE = 5.0  # seconds
 BACKOFF_CAP = 3600.0
 BUSY_RETRY = timedelta(seconds=2)
-# Platforms where re-sending after an unknown outcome can't make a second post, because
-# the request carries a handle the platform dedupes on (Mastodon's Idempotency-Key, a
-# Bluesky record key chosen up front) or the platform reports the repeat as the post it
-# already has (LinkedIn's DUPLICATE_POST). Write.as and WriteFreely ignore Idempotency-Key
-# (only this project honours it), so they are not on the list.
-SAFE_TO_RESEND = frozenset({"mastodon", "bluesky", "linkedin"})
+# A platform still processing a video or a media container is polled at the pace it
+# suggests, without counting attempts, but not for ever.
+PROCESSING_MAX_SECONDS = 24 * 3600.0
+# The platform state's key for "the last attempt's outcome is unknown: look before sending".
+LOOK_FIRST = "look_first"
+NO_SAFE_RESEND = "offers no way to resend safely, so check the account before retrying."
 
 
 def lease() -> timedelta:
@@ -175,21 +176,70 @@ def _send(delivery: Delivery, channel: Channel) -> Outcome:
     platform = channels.platform_of(channel.platform)
     try:
         files = [db.session.get(MediaFile, i) for i in delivery.media_ids]
-        body = content_builder.build(delivery, platform, [f for f in files if f is not None])
-        account = Account(channel.handle, channel.account_id, channels.credentials(channel))
+        if None in files:
+            # Deleting media a waiting delivery uses is refused (409); one deleted anyway
+            # (with its account) must not be sent without it and called published.
+            raise ValueError("Media this crosspost was to carry has been deleted.")
+        body = content_builder.build(delivery, platform, files, channel.details or {})
+        account = channels.account(channel)
     except (ServiceError, ValueError) as error:
         return Outcome(PERMANENT, error=getattr(error, "message", None) or str(error))
+    body.saver = _saver(delivery.id)
     with channels.http_client() as http:
         try:
+            if body.state.get(LOOK_FIRST):
+                found = platform.landed(http, channel.base_url, account, body)
+                if found is None:
+                    return Outcome(UNKNOWN, error=body.state[LOOK_FIRST])
+                if found != NOT_LANDED:
+                    return found
+                body.remember(**{LOOK_FIRST: ""})
             return platform.publish(http, channel.base_url, account, body)
         except Exception as error:  # a bug in an adapter must not lose the delivery
             log.exception("Adapter %s failed on delivery %s", platform.name, delivery.id)
             return Outcome(UNKNOWN, error=f"Internal error while sending: {type(error).__name__}")
 
 
+def _saver(delivery_id: str):
+    """Stores an adapter's `Content.remember` at once, in its own commit: the handle must
+    be on the row before the call that could create something is made."""
+
+    def save(state: dict) -> None:
+        db.session.execute(
+            update(Delivery).where(Delivery.id == delivery_id).values(platform_state=state)
+        )
+        db.session.commit()
+
+    return save
+
+
+def _can_look(platform: Platform) -> bool:
+    """Whether the adapter has a lookup that can tell whether an attempt landed."""
+    return type(platform).landed is not Platform.landed
+
+
+def _after_unknown(delivery: Delivery, channel: Channel, error: str) -> str:
+    """What an unknown outcome leads to: "resend" where a resend can't duplicate, "look"
+    where the platform's lookup can tell on the next attempt, else "unconfirmed"."""
+    platform = channels.platform_of(delivery.platform)
+    state = dict(delivery.platform_state or {})
+    if state.get(LOOK_FIRST):
+        return "unconfirmed"  # the lookup itself could not tell
+    if platform.resend_safe(channels.account(channel), state):
+        return "resend"
+    if _can_look(platform):
+        delivery.platform_state = {**state, LOOK_FIRST: error or "The outcome was unknown."}
+        return "look"
+    return "unconfirmed"
+
+
 def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
     if outcome.credentials:
         channels.store_credentials(channel, outcome.credentials)
+    if outcome.first_comment is not None:
+        delivery.platform_state = {
+            **(delivery.platform_state or {}), "first_comment": outcome.first_comment
+        }
     if outcome.kind == PUBLISHED:
         delivery.status = Status.PUBLISHED
         delivery.remote_id, delivery.url = outcome.post_id, outcome.url
@@ -197,15 +247,17 @@ def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
         delivery.error = None
         delivery.published_at = utcnow()
         delivery.locked_until = None
-    elif outcome.kind == RETRY or (outcome.kind == UNKNOWN and delivery.platform in SAFE_TO_RESEND):
+    elif outcome.kind == RETRY and outcome.processing:
+        _wait_for_processing(delivery, channel, outcome)
+    elif outcome.kind == RETRY:
         _retry(delivery, channel, outcome)
     elif outcome.kind == UNKNOWN:
-        _fail(
-            delivery,
-            Status.UNCONFIRMED,
-            f"{outcome.error} — {delivery.platform} offers no way to "
-            "resend safely, so check the account before retrying.",
-        )
+        decision = _after_unknown(delivery, channel, outcome.error or "")
+        if decision == "resend" or (decision == "look" and delivery.attempts < MAX_ATTEMPTS):
+            _retry(delivery, channel, outcome)
+        else:
+            message = f"{outcome.error} — {delivery.platform} {NO_SAFE_RESEND}"
+            _fail(delivery, Status.UNCONFIRMED, message)
     elif outcome.kind == AUTH:
         channels.needs_reconnect(channel, outcome.error or "Credentials were rejected.")
         _fail(
@@ -216,6 +268,24 @@ def _apply(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
         )
     else:
         _fail(delivery, Status.FAILED, outcome.error or "Refused by the platform.")
+
+
+def _wait_for_processing(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
+    state = dict(delivery.platform_state or {})
+    since = state.setdefault("processing_since", utcnow().isoformat())
+    waited = (utcnow() - datetime.fromisoformat(since)).total_seconds()
+    if waited > PROCESSING_MAX_SECONDS:
+        _fail(
+            delivery,
+            Status.FAILED,
+            f"{delivery.platform} was still processing after {waited / 3600:.0f} hours: "
+            f"{outcome.error}",
+        )
+        return
+    delivery.platform_state = state
+    delivery.error = outcome.error
+    delay = outcome.retry_after if outcome.retry_after is not None else BACKOFF_BASE
+    _requeue(delivery, timedelta(seconds=delay), count_attempt=False)
 
 
 def _retry(delivery: Delivery, channel: Channel, outcome: Outcome) -> None:
@@ -246,18 +316,15 @@ def sweep(enqueue) -> int:
         select(Delivery).where(Delivery.status == Status.SENDING, Delivery.locked_until < now)
     ).all()
     for delivery in stuck:
-        if delivery.platform in SAFE_TO_RESEND:
-            _requeue(delivery, timedelta(0))
-        else:
-            _fail(
-                delivery,
-                Status.UNCONFIRMED,
-                "The worker stopped while sending; "
-                f"{delivery.platform} offers no way to resend safely, so check the account "
-                "before retrying.",
-            )
+        stopped = "The worker stopped while sending"
+        decision = "unconfirmed"
         if delivery.channel is not None:
+            decision = _after_unknown(delivery, delivery.channel, f"{stopped}.")
             delivery.channel.busy_until = None
+        if decision == "unconfirmed":
+            _fail(delivery, Status.UNCONFIRMED, f"{stopped}; {delivery.platform} {NO_SAFE_RESEND}")
+        else:
+            _requeue(delivery, timedelta(0))
     db.session.commit()
     due = db.session.scalars(
         select(Delivery.id).where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now)

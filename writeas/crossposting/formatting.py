@@ -8,8 +8,8 @@ inside a link, tag, mention or user-perceived character, so what gets posted sti
 
 import bisect
 import unicodedata
-from collections.abc import Callable
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
 
 import regex
 
@@ -20,6 +20,9 @@ class PlatformText:
     limit: int | None
     counting: str
     long_form: bool
+    # What a link counts for, where links count as a fixed length (Mastodon's
+    # `characters_reserved_per_url`, X's t.co length).
+    url_weight: int = 23
 
 
 PLATFORMS: dict[str, PlatformText] = {
@@ -72,11 +75,26 @@ _DANGLING = ",;:"
 Span = tuple[int, int]
 
 
-def _spec(platform: str) -> PlatformText:
+def _spec(platform: "str | PlatformText") -> PlatformText:
+    if isinstance(platform, PlatformText):
+        return platform
     try:
         return PLATFORMS[platform]
     except KeyError:
         raise ValueError(f"Unknown crosspost platform: {platform}") from None
+
+
+def for_account(platform: str, details: Mapping) -> PlatformText:
+    """The platform's text rules as one account's server states them: a Mastodon-API
+    server tells its own character limit and what a link counts for (read at connect into
+    the channel's details); anything it doesn't say keeps the platform's default."""
+    spec = _spec(platform)
+    limit, url_weight = details.get("max_characters"), details.get("characters_reserved_per_url")
+    if isinstance(limit, int) and not isinstance(limit, bool) and limit > 0:
+        spec = replace(spec, limit=limit)
+    if isinstance(url_weight, int) and not isinstance(url_weight, bool) and url_weight >= 0:
+        spec = replace(spec, url_weight=url_weight)
+    return spec
 
 
 def _trim_url(url: str) -> str:
@@ -124,14 +142,15 @@ def _count_graphemes(text: str) -> int:
     return len(_GRAPHEME.findall(text))
 
 
-def _count_mastodon(text: str) -> int:
-    """Mastodon counts a link as 23 and a remote mention only by its `@user` part.
+def _count_mastodon(text: str, url_weight: int = URL_WEIGHT) -> int:
+    """Mastodon counts a link as 23 (or the server's own figure) and a remote mention only
+    by its `@user` part.
 
     Its server counts grapheme clusters, its composer code points; code points are never
     fewer, so a post that fits here fits both.
     """
     urls = _url_spans(text)
-    length = len(text) + sum(URL_WEIGHT - (end - start) for start, end in urls)
+    length = len(text) + sum(url_weight - (end - start) for start, end in urls)
     domains = (m.group(1) for m in _mention_matches(text, urls))
     return length - sum(len(domain) for domain in domains if domain)
 
@@ -172,8 +191,11 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
 }
 
 
-def measure(text: str, platform: str) -> int:
-    return _COUNTERS[_spec(platform).counting](text)
+def measure(text: str, platform: "str | PlatformText") -> int:
+    spec = _spec(platform)
+    if spec.counting == "codepoints_url23":
+        return _count_mastodon(text, spec.url_weight)
+    return _COUNTERS[spec.counting](text)
 
 
 def _word_cuts(text: str) -> list[int]:
@@ -203,7 +225,7 @@ def _longest_fitting(cuts: list[int], fits: Callable[[int], bool]) -> int | None
     return cuts[first_too_long - 1] if first_too_long else None
 
 
-def truncate(text: str, limit: int, platform: str, ellipsis: str = "…") -> str:
+def truncate(text: str, limit: int, platform: "str | PlatformText", ellipsis: str = "…") -> str:
     """Shorten `text` so it plus `ellipsis` measures at most `limit` on `platform`.
 
     Returns "" when not even the first word or character fits, because a lone ellipsis
@@ -230,7 +252,7 @@ def _join(*parts: str) -> str:
 
 
 def _check_fits(what: str, text: str, spec: PlatformText) -> None:
-    length = measure(text, spec.name)
+    length = measure(text, spec)
     if spec.limit is not None and length > spec.limit:
         raise ValueError(
             f"{what} for {spec.name} is {length} characters; {spec.name} allows {spec.limit}."
@@ -239,12 +261,12 @@ def _check_fits(what: str, text: str, spec: PlatformText) -> None:
 
 def _room_beside(around: str, spec: PlatformText) -> int:
     """What is left of the limit once `around` and a separator are placed."""
-    used = measure(around, spec.name) + measure(_SEPARATOR, spec.name)
+    used = measure(around, spec) + measure(_SEPARATOR, spec)
     return spec.limit - used
 
 
 def compose_short(
-    title: str, excerpt: str, url: str, platform: str, override: str | None = None
+    title: str, excerpt: str, url: str, platform: "str | PlatformText", override: str | None = None
 ) -> str:
     """The text of a short-form crosspost: title, excerpt, then the permalink.
 

@@ -20,3 +20,11 @@ def ok(data, code: int = 200):
 
 def no_content():
     return "", 204
+
+
+def ok_page(data: list, next_cursor: str | None):
+    """A page of a list: the envelope, with the cursor of the next page beside `data`
+    (null on the last page), so that `data` stays the list every client expects."""
+    body = {"code": 200, "data": data, "next_cursor": next_cursor}
+    text = json.dumps(body, separators=(",", ":")) + "\n"
+    return current_app.response_class(text, status=200, mimetype=JSON)

@@ -30,9 +30,10 @@ def wants_json() -> bool:
     return is_api(path) or is_federation(path) or (path == "/auth/login" and request.is_json)
 
 
-def error_response(status: int, message: str):
+def error_response(status: int, message: str, error_code: str = ""):
     if wants_json():
-        response = jsonify(code=status, error_msg=message)
+        extra = {"error_code": error_code} if error_code else {}
+        response = jsonify(code=status, error_msg=message, **extra)
     else:
         response = make_response(render_template("error.html", status=status, message=message))
     response.status_code = status
@@ -57,7 +58,7 @@ def _unexpected(error: Exception):
 
 
 def _from_service(error: ServiceError):
-    response = error_response(error.status, error.message)
+    response = error_response(error.status, error.message, error.code)
     if error.retry_after is not None:
         response.headers["Retry-After"] = str(error.retry_after)
     return response

@@ -1,6 +1,7 @@
 """`Idempotency-Key` bookkeeping: a replay of a create within 24 hours gets the first
 response instead of a second post; the same key while the first request is still running
-is a 409, and the same key with a different request is a 422.
+is a 409 `idempotency_in_progress`, and the same key with a different request is a 409
+`idempotency_conflict` (seed 002's codes, in `error_code` beside `error_msg`).
 
 The key is claimed with an INSERT under a unique constraint before the work starts, so two
 concurrent requests with one key can't both run, on any number of workers or hosts.
@@ -78,11 +79,23 @@ def claim(scope: str, key: str, print_: str) -> IdempotencyRecord | Replay:
             db.session.commit()
             continue
         if existing.fingerprint != print_:
-            raise ServiceError(422, "This Idempotency-Key was used with a different request.")
+            raise ServiceError(
+                409,
+                "This Idempotency-Key was used with a different request.",
+                code="idempotency_conflict",
+            )
         if existing.status is None:
-            raise ServiceError(409, "A request with this Idempotency-Key is still in progress.")
+            raise _in_progress()
         return Replay(existing.status, existing.response or "")
-    raise ServiceError(409, "A request with this Idempotency-Key is still in progress.")
+    raise _in_progress()
+
+
+def _in_progress() -> ServiceError:
+    return ServiceError(
+        409,
+        "A request with this Idempotency-Key is still in progress.",
+        code="idempotency_in_progress",
+    )
 
 
 def complete(record_id: int, status: int, body: str) -> None:

@@ -65,9 +65,12 @@ def disconnect(channel_id):
 @login_required
 def crossposts_page():
     user = visitor.user()
+    args = {"status": request.args.get("status"), "cursor": request.args.get("cursor"),
+            "limit": 100}
+    deliveries, next_cursor = crossposts.of_user(user, args)
     return render_template(
         "me/crossposts.html",
-        deliveries=crossposts.of_user(user, request.args.get("status"), None, 100),
+        deliveries=deliveries, next_cursor=next_cursor,
         channels=[c for c in channels.of_user(user) if c.status == channels.ACTIVE],
         posts=posts.owned_by(user)[:100],
     )

@@ -1,8 +1,15 @@
-"""A Mastodon instance, as far as crossposting sees it: verify_credentials, media uploads
-(v2, with asynchronous processing) and statuses with `Idempotency-Key`, answering with the
-status codes, error bodies and rate-limit headers Mastodon documents."""
+"""A Mastodon instance, as far as crossposting sees it: verify_credentials, the instance's
+own description (v2, and v1 for older or other servers), media uploads (v2, with
+asynchronous processing), statuses with `Idempotency-Key` and an account's latest statuses,
+answering with the status codes, error bodies and rate-limit headers Mastodon documents.
 
+Switches make it one of the other Mastodon-API servers: one that ignores
+`Idempotency-Key`, answers a bad token with a plain-text 400, has no v2 instance endpoint,
+or names another software in its version."""
+
+import html
 import itertools
+import re
 import time
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
@@ -36,6 +43,13 @@ class State:
     processing_polls: int = 0  # an upload answers 202, and is ready on the Nth lookup
     fail_next: int | None = None  # answer the next request with this status (e.g. 503)
     ids: itertools.count = field(default_factory=lambda: itertools.count(110000000000000001))
+    # The other Mastodon-API servers.
+    version: str = "4.3.2"
+    max_characters: int = TEXT_LIMIT
+    ignores_idempotency_key: bool = False
+    bad_token_as_plain_400: bool = False
+    has_v2_instance: bool = True
+    has_v1_instance: bool = True
 
 
 def _error(message: str, status: int, headers: dict | None = None):
@@ -80,9 +94,13 @@ def _status_json(base: str, state: State, status: dict) -> dict:
         "id": status["id"],
         "uri": f"{base}/users/{username}/statuses/{status['id']}",
         "url": f"{base}/@{username}/{status['id']}",
-        "content": f"<p>{status['text']}</p>",
+        "content": _html(status["text"]),
         "language": status["language"],
-        "visibility": "public",
+        "visibility": status["visibility"],
+        "spoiler_text": status["spoiler_text"],
+        "sensitive": status["sensitive"],
+        "in_reply_to_id": status["in_reply_to_id"],
+        "created_at": status["created_at"],
         "media_attachments": [_attachment(base, state.media[m]) for m in status["media_ids"]],
         "account": state.account,
     }
@@ -99,11 +117,55 @@ def create(state: State) -> Flask:
             return _error("Something went wrong on our end.", status)
         if state.rate_limited:
             return _error("Too many requests", 429, _rate_limit_headers(state))
+        if request.path.startswith(("/api/v1/instance", "/api/v2/instance")):
+            return None  # public
         if state.expire_token or request.headers.get("Authorization") != (
             f"Bearer {state.access_token}"
         ):
+            if state.bad_token_as_plain_400:
+                return "Bad request: invalid token", 400, {"Content-Type": "text/plain"}
             return _error("The access token is invalid", 401)
         return None
+
+    @app.get("/api/v2/instance")
+    def instance_v2():
+        if not state.has_v2_instance:
+            return _error("Record not found", 404)
+        return jsonify(
+            {
+                "domain": request.host,
+                "version": state.version,
+                "configuration": {
+                    "urls": {"streaming": f"wss://{request.host}"},
+                    "statuses": {
+                        "max_characters": state.max_characters,
+                        "max_media_attachments": MAX_ATTACHMENTS,
+                        "characters_reserved_per_url": 23,
+                    },
+                    "media_attachments": {
+                        "image_size_limit": MAX_IMAGE_BYTES,
+                        "video_size_limit": 99 * 1024 * 1024,
+                        "description_limit": DESCRIPTION_LIMIT,
+                    },
+                },
+            }
+        )
+
+    @app.get("/api/v1/instance")
+    def instance_v1():
+        if not state.has_v1_instance:
+            return _error("Record not found", 404)
+        # Pleroma's and Akkoma's v1 answer: their own key for the limit, no configuration.
+        return jsonify(
+            {"uri": request.host, "version": state.version, "max_toot_chars": state.max_characters}
+        )
+
+    @app.get("/api/v1/accounts/<account_id>/statuses")
+    def account_statuses(account_id):
+        base = request.host_url.rstrip("/")
+        limit = min(int(request.args.get("limit", 20)), 40)
+        mine = [s for s in state.statuses if account_id == state.account["id"]]
+        return jsonify([_status_json(base, state, s) for s in reversed(mine)][:limit])
 
     @app.get("/api/v1/accounts/verify_credentials")
     def verify_credentials():
@@ -150,7 +212,7 @@ def create(state: State) -> Flask:
     @app.post("/api/v1/statuses")
     def post_status():
         base = request.host_url.rstrip("/")
-        key = request.headers.get("Idempotency-Key")
+        key = None if state.ignores_idempotency_key else request.headers.get("Idempotency-Key")
         remembered = state.idempotency.get((state.account["id"], key)) if key else None
         if remembered and datetime.now(UTC) - remembered[1] < IDEMPOTENCY_WINDOW:
             first = next(s for s in state.statuses if s["id"] == remembered[0])
@@ -165,6 +227,11 @@ def create(state: State) -> Flask:
             "media_ids": list(params.get("media_ids") or []),
             "language": params.get("language") or None,
             "idempotency_key": key,
+            "visibility": params.get("visibility") or "public",
+            "spoiler_text": params.get("spoiler_text") or "",
+            "sensitive": str(params.get("sensitive", "")).lower() == "true",
+            "in_reply_to_id": params.get("in_reply_to_id") or None,
+            "created_at": datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%f")[:-3] + "Z",
         }
         state.statuses.append(status)
         if key:
@@ -175,13 +242,36 @@ def create(state: State) -> Flask:
     return app
 
 
+def _html(text: str) -> str:
+    """As Mastodon renders a plain-text status: paragraphs, line breaks, links shortened
+    for display with the rest of the address in an invisible span."""
+    escaped = html.escape(text, quote=False)
+    linked = re.sub(
+        r"https?://(\S{0,20})(\S*)",
+        lambda m: f'<a href="{m.group(0)}"><span class="invisible">'
+        f'{m.group(0)[: -len(m.group(1) + m.group(2)) or None]}</span>'
+        f'<span class="ellipsis">{m.group(1)}</span>'
+        f'<span class="invisible">{m.group(2)}</span></a>',
+        escaped,
+    )
+    paragraphs = linked.split("\n\n")
+    return "".join(f"<p>{p.replace(chr(10), '<br />')}</p>" for p in paragraphs)
+
+
 def _validate(state: State, params: dict):
     text = params.get("status", "")
     media_ids = list(params.get("media_ids") or [])
     if not text.strip() and not media_ids:
         return _error("Validation failed: Text can't be blank", 422)
-    if len(text) > TEXT_LIMIT:
-        return _error("Validation failed: Text character limit of 500 exceeded", 422)
+    if len(text) > state.max_characters:
+        return _error(
+            f"Validation failed: Text character limit of {state.max_characters} exceeded", 422
+        )
+    if params.get("visibility") not in (None, "", "public", "unlisted", "private", "direct"):
+        return _error("Validation failed: Visibility is not included in the list", 422)
+    reply_to = params.get("in_reply_to_id")
+    if reply_to and not any(s["id"] == reply_to for s in state.statuses):
+        return _error("Record not found", 404)
     if len(media_ids) > MAX_ATTACHMENTS:
         return _error("Cannot attach more than 4 files", 422)
     for media_id in media_ids:

@@ -193,6 +193,11 @@ class Platform:
         """Chosen once per delivery, before its first attempt (see `Content`)."""
         return uuid.uuid4().hex
 
+    def limits_for(self, details: dict) -> MediaLimits:
+        """The media limits of one account's server, where the platform lets servers set
+        their own (`details` as read at connect)."""
+        return self.media_limits
+
     def check_options(self, options: dict) -> dict:
         """The target's options as they will be sent, or `OptionError` naming what is
         wrong: an option this platform doesn't have is refused, never silently ignored."""
@@ -227,6 +232,11 @@ class Platform:
         self, http: httpx.Client, base_url: str, account: Account, content: Content
     ) -> Outcome:
         raise NotImplementedError
+
+    def boards(self, http: httpx.Client, base_url: str, account: Account) -> list[dict]:
+        """The boards a post can go to (`needs_board` platforms): `{id, name, privacy,
+        description}` each."""
+        raise PlatformError(f"{self.name} has no boards.")
 
 
 def retry_after(response: httpx.Response, now: datetime | None = None) -> float | None:

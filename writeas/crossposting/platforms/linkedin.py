@@ -117,6 +117,11 @@ class LinkedIn(Platform):
     default_base_url = "https://api.linkedin.com"
     media_limits = LINKEDIN_MEDIA_LIMITS
 
+    def resend_safe(self, account: Account, state: dict) -> bool:
+        """LinkedIn answers a repeated post with DUPLICATE_POST and the post it has, which
+        `publish` reports as published."""
+        return True
+
     def verify(self, http: httpx.Client, base_url: str, handle: str, credentials: dict) -> Account:
         """The member behind the token is the author, unless the credentials name another
         author: the member's own URN, or an organization page they post for."""
