@@ -139,9 +139,11 @@ def run(delivery_id: str) -> Attempt:
     return Attempt(again, held)
 
 
-def _no_longer_public(post: Post) -> str | None:
+def _no_longer_public(post: Post | None) -> str | None:
     """Between the request and the sending (a scheduled crosspost waits for days) the
-    author may have unpublished the post or closed its blog."""
+    author may have unpublished the post or closed its blog (a standalone post has none)."""
+    if post is None:
+        return None
     reason = not_shareable(post)
     return f"Not sent when due: {reason}." if reason else None
 

@@ -41,7 +41,7 @@ PLATFORMS: dict[str, PlatformText] = {
     "facebook": PlatformText("facebook", 63206, "codepoints", long_form=False),
     "pinterest": PlatformText("pinterest", 500, "codepoints", long_form=False),
     "tiktok": PlatformText("tiktok", 2200, "codepoints", long_form=False),
-    "youtube": PlatformText("youtube", 5000, "codepoints", long_form=False),
+    "youtube": PlatformText("youtube", 5000, "youtube_bytes", long_form=False),
 }
 
 # Mastodon and X both swap every link for a fixed-length short form before counting.
@@ -188,6 +188,8 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
     "graphemes": _count_graphemes,
     "x_weighted": _count_x,
     "codepoints": len,
+    # YouTube's description: UTF-8 bytes, with < and > sent as ‹ › (3 bytes each).
+    "youtube_bytes": lambda text: len(text.encode()) + 2 * (text.count("<") + text.count(">")),
 }
 
 
