@@ -35,7 +35,7 @@ PLATFORMS: dict[str, PlatformText] = {
     "writeas": PlatformText("writeas", None, "codepoints", long_form=True),
     # Captions and descriptions: Instagram's and Threads' documented limits; a Facebook
     # post's 63,206; a pin's description; TikTok's caption (2,200 UTF-16 units, counted
-    # as code points here, which is never more); a YouTube description's 5,000.
+    # as code points here, which is never more); a YouTube description's 5,000 bytes.
     "instagram": PlatformText("instagram", 2200, "codepoints", long_form=False),
     "threads": PlatformText("threads", 500, "codepoints", long_form=False),
     "facebook": PlatformText("facebook", 63206, "codepoints", long_form=False),
