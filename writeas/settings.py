@@ -9,7 +9,7 @@ This module imports nothing of ours, so every layer may ask it for a value.
 import os
 import secrets
 from collections.abc import Mapping
-from dataclasses import dataclass, fields, replace
+from dataclasses import dataclass, field, fields, replace
 from pathlib import Path
 
 from flask import current_app
@@ -48,6 +48,16 @@ class Settings:
     # The first retry of a failed federation delivery; the later ones grow to days.
     federation_retry_seconds: float = 60.0
     media_max_bytes: int = 20 * 1024 * 1024
+    video_max_bytes: int = 500 * 1024 * 1024
+    # Where uploads are kept: "local" (files under MEDIA_DIR, `<instance>/media` when not
+    # set) for one host, "s3" (any S3-compatible bucket) when several hosts serve the site.
+    media_store: str = "local"
+    media_dir: str = ""
+    s3_endpoint_url: str = ""  # empty: AWS itself
+    s3_bucket: str = ""
+    s3_region: str = "us-east-1"
+    s3_access_key_id: str = field(default="", repr=False)
+    s3_secret_access_key: str = field(default="", repr=False)
     page_cache_mb: int = 32
     view_flush_seconds: float = 2.0
     sqlite_busy_timeout_ms: int = 5000
@@ -66,15 +76,16 @@ class Settings:
             "database_url": _database_url(env.get("DATABASE_URL", ""), instance),
             "secret_key": env.get("SECRET_KEY") or _instance_secret_key(instance),
         }
-        for field in fields(cls):
-            raw = env.get(field.name.upper())
-            if field.name in values or raw is None or raw.strip() == "":
+        for setting in fields(cls):
+            raw = env.get(setting.name.upper())
+            if setting.name in values or raw is None or raw.strip() == "":
                 continue
-            values[field.name] = _parsed(field.name, field.type, raw)
+            values[setting.name] = _parsed(setting.name, setting.type, raw)
         values["site_url"] = values.get("site_url", "").rstrip("/")
+        values.setdefault("media_dir", str(instance / "media"))
         if "ratelimit_storage_uri" not in values and values.get("redis_url"):
             values["ratelimit_storage_uri"] = values["redis_url"]
-        return replace(cls(**values), **overrides)
+        return _checked_media(replace(cls(**values), **overrides))
 
     @property
     def queue_redis_url(self) -> str:
@@ -121,6 +132,17 @@ def _parsed(name: str, kind, raw: str):
     except ValueError as exc:
         raise RuntimeError(f"{name.upper()} must be a number, got {raw!r}") from exc
     return raw
+
+
+def _checked_media(settings: Settings) -> Settings:
+    """A store that can't work is refused at start-up, not at the first upload."""
+    if settings.media_store not in ("local", "s3"):
+        raise RuntimeError(f"MEDIA_STORE must be local or s3, got {settings.media_store!r}")
+    if settings.media_store == "s3" and not settings.s3_bucket:
+        raise RuntimeError("MEDIA_STORE=s3 needs S3_BUCKET")
+    if settings.media_store == "local" and not settings.media_dir:
+        raise RuntimeError("MEDIA_STORE=local needs MEDIA_DIR")
+    return settings
 
 
 def _database_url(url: str, instance: Path) -> str:

@@ -24,8 +24,9 @@ def _request_content() -> bytes:
     # A part may come without a usable name (None): sort by text so that can't fail.
     parts = [f"{k}={v}" for k, v in sorted(request.form.items(multi=True), key=str)]
     for name, upload in sorted(request.files.items(multi=True), key=lambda item: str(item[0])):
-        parts.append(f"{name}:{hashlib.sha256(upload.read()).hexdigest()}")
-        upload.seek(0)
+        # In chunks: a video upload can be hundreds of megabytes, spooled to disk.
+        parts.append(f"{name}:{hashlib.file_digest(upload.stream, 'sha256').hexdigest()}")
+        upload.stream.seek(0)
     return "\n".join(parts).encode()
 
 

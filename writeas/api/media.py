@@ -1,58 +1,77 @@
-"""Media for crossposting: uploads, the user's list, deletion."""
+"""Media for crossposting: uploads (images and videos), the user's list, deletion."""
 
 from functools import wraps
 
 from flask import Blueprint, request
 
 from writeas.api import shapes
-from writeas.api.authentication import current_user, require_user
+from writeas.api.authentication import current_user
 from writeas.api.idempotent import idempotent
-from writeas.api.openapi import operation
+from writeas.api.openapi import operation, page_parameters, query
 from writeas.http import ratelimits
-from writeas.http.envelope import no_content, ok
+from writeas.http.envelope import no_content, ok, ok_page
 from writeas.services import media
 
 bp = Blueprint("media", __name__)
 _TAG = {"tag": "Crossposting", "auth": True}
+# What the multipart form adds around the file (boundaries, part headers, the other fields).
+_FORM_SLACK = 64 * 1024
 
 
-def _image_sized_body(view):
-    """Images may be larger than other request bodies (MEDIA_MAX_BYTES, plus the form);
-    set before anything, the idempotency check included, reads the body."""
+def _upload_sized_body(view):
+    """Uploads may be far larger than other request bodies (up to the larger of
+    MEDIA_MAX_BYTES and VIDEO_MAX_BYTES, plus the form); set before anything, the
+    idempotency check included, reads the body. Anything larger is 413 before it is read;
+    the form parser keeps a large file on disk, so the kind's own limit is checked after."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        request.max_content_length = media.max_upload_bytes() + 64 * 1024
+        request.max_content_length = media.max_upload_bytes() + _FORM_SLACK
         return view(*args, **kwargs)
 
     return wrapper
 
 
 @bp.post("/media")
-@_image_sized_body
+@_upload_sized_body
 @idempotent
 @operation(
-    id="uploadMedia", summary="Upload an image (re-encoded without metadata).",
+    id="uploadMedia",
+    summary="Upload an image (re-encoded without metadata) or a video (probed, kept as sent).",
     answer=shapes.Media, status=201, body=shapes.MEDIA_UPLOAD, body_as="upload", **_TAG,
 )
 def upload_media():
     user = current_user()
     if user is not None:
-        ratelimits.spend_upload(user)  # decoding an image costs more than any other write
+        ratelimits.spend_upload(user)  # decoding a file costs more than any other write
     upload = request.files.get("file")
-    data = upload.read() if upload else None
-    item = media.upload(user, data, request.form.get("alt_text"))
+    form = request.form
+    item = media.upload(
+        user, upload.stream if upload else None, form.get("type"), form.get("alt_text")
+    )
     return ok(shapes.media_json(item), 201)
 
 
 @bp.get("/media")
-@operation(id="listMedia", summary="The user's images.", answer=list[shapes.Media], **_TAG)
+@operation(
+    id="listMedia", summary="The user's images and videos, newest first, a page at a time.",
+    answer=list[shapes.Media], errors=(400,), paged=True,
+    parameters=(
+        query("type", {"enum": list(media.KINDS)}, "Only images, or only videos."),
+        *page_parameters(media.LIST_MAX),
+    ),
+    **_TAG,
+)
 def list_media():
-    return ok([shapes.media_json(m) for m in media.of_user(require_user())])
+    found, next_cursor = media.page_of_user(current_user(), request.args)
+    return ok_page([shapes.media_json(m) for m in found], next_cursor)
 
 
 @bp.delete("/media/<media_id>")
-@operation(id="deleteMedia", summary="Delete an image.", errors=(404,), **_TAG)
+@operation(
+    id="deleteMedia", summary="Delete a file (its public address stops working).",
+    errors=(404, 409), **_TAG,
+)
 def delete_media(media_id):
     media.delete(media_id, current_user())
     return no_content()

@@ -28,7 +28,7 @@ _PATH_PARAMETERS = {
     "alias": "The blog's alias.",
     "slug": "The post's slug.",
     "channel_id": "The channel's id.",
-    "media_id": "The image's id.",
+    "media_id": "The file's id.",
     "crosspost_id": "A delivery's or a request's id.",
 }
 _STATUS_TEXT = {
@@ -162,7 +162,7 @@ class _Builder:
             return None
         if op.body_as == "upload":
             content = {"multipart/form-data": {
-                "schema": op.body, "encoding": {"file": {"contentType": "image/*"}},
+                "schema": op.body, "encoding": {"file": {"contentType": "image/*, video/*"}},
             }}
             return {"required": True, "content": content}
         schema = self.ref(op.body)

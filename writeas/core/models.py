@@ -9,12 +9,13 @@ from datetime import datetime
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     DateTime,
+    Float,
     ForeignKey,
     Index,
     Integer,
-    LargeBinary,
     String,
     Text,
     UniqueConstraint,
@@ -291,7 +292,9 @@ class Delivery(db.Model):
 
 
 class MediaFile(db.Model):
-    """An image uploaded for crossposting (`POST /api/media`)."""
+    """An image or a video uploaded for crossposting (`POST /api/media`). Its bytes are in
+    the media store under `storage_key`, never in the database: videos run to hundreds of
+    megabytes, and several hosts may share one bucket."""
 
     __tablename__ = "media"
 
@@ -299,12 +302,26 @@ class MediaFile(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
+    kind: Mapped[str] = mapped_column(
+        String(8), nullable=False, default="image", server_default="image"
+    )
     mime_type: Mapped[str] = mapped_column(String(40), nullable=False)
     alt_text: Mapped[str] = mapped_column(Text, nullable=False, default="")
     width: Mapped[int] = mapped_column(Integer, nullable=False)
     height: Mapped[int] = mapped_column(Integer, nullable=False)
-    size: Mapped[int] = mapped_column(Integer, nullable=False)
-    data: Mapped[bytes] = mapped_column(LargeBinary, nullable=False)
+    size: Mapped[int] = mapped_column(BigInteger, nullable=False)
+    # A video's, as PyAV read them; 0 and "" for an image.
+    duration: Mapped[float] = mapped_column(Float, nullable=False, default=0.0, server_default="0")
+    video_codec: Mapped[str] = mapped_column(
+        String(32), nullable=False, default="", server_default=""
+    )
+    audio_codec: Mapped[str] = mapped_column(
+        String(32), nullable=False, default="", server_default=""
+    )
+    frame_rate: Mapped[float] = mapped_column(
+        Float, nullable=False, default=0.0, server_default="0"
+    )
+    storage_key: Mapped[str] = mapped_column(String(255), nullable=False)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 

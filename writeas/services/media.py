@@ -1,76 +1,174 @@
-"""Images uploaded for crossposting, and fitting them to each platform's byte limit.
+"""Media uploaded for crossposting: images and videos, their bytes in the media store
+(`media_store`), their description in the database.
 
-Uploads are decoded with Pillow (so only real images are kept) and re-encoded without
-their metadata (EXIF can carry the camera's GPS position). A platform that accepts fewer
-bytes gets a copy scaled down until it fits, at delivery time; the original is kept.
+An upload arrives as a stream (the form parser keeps a large one on disk, not in memory)
+and goes on to the store as one. Each file has an unguessable public address,
+`/media/<id>.<ext>`, for the platforms that fetch media themselves; deleting the file ends
+it, so it is refused while a waiting delivery still needs the file.
 """
 
 import io
+import os
 import secrets
-from typing import Any
+from collections.abc import Mapping
+from typing import IO, Any
 
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import select
 
 from writeas import settings
 from writeas.core.db import db
+from writeas.core.enums import DeliveryStatus
 from writeas.core.errors import ServiceError
-from writeas.core.models import MediaFile, User
+from writeas.core.models import Delivery, MediaFile, User
+from writeas.services import images, media_store, paging, video
 
 ALT_TEXT_MAX = 5000
-_FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
-# Refused before decoding: a small PNG can unpack to hundreds of megabytes. 25 megapixels
-# (6000×4000, a full-size camera photo) decodes in well under a second; no platform we post
-# to keeps more.
-_MAX_PIXELS = 25_000_000
+LIST_MAX = 100
+IMAGE, VIDEO = "image", "video"
+# `type` as the API takes it.
+KINDS = {"IMAGE": IMAGE, "VIDEO": VIDEO}
+EXTENSIONS = {
+    "image/jpeg": "jpg", "image/png": "png", "image/gif": "gif", "image/webp": "webp",
+    video.MP4: "mp4", video.QUICKTIME: "mov", video.WEBM: "webm",
+}
+_WAITING = (DeliveryStatus.QUEUED, DeliveryStatus.SCHEDULED, DeliveryStatus.SENDING)
 
 
-def _open(data: bytes) -> Image.Image:
+def new_id() -> str:
+    """128 random bits: the id is the file's public address, so guessing it must be hopeless."""
+    return secrets.token_hex(16)
+
+
+def storage_key(media_id: str, mime_type: str) -> str:
+    """Spread over 256 folders (or key prefixes), so none grows to millions of entries."""
+    return f"{media_id[:2]}/{media_id}.{EXTENSIONS[mime_type]}"
+
+
+def public_path(item: MediaFile) -> str:
+    return f"/media/{item.id}.{EXTENSIONS[item.mime_type]}"
+
+
+def by_public_name(name: str) -> MediaFile | None:
+    """The file `/media/<name>` serves: its id with its own extension, nothing else."""
+    media_id, dot, extension = name.partition(".")
+    if not dot or len(media_id) > 32:
+        return None
+    item = db.session.get(MediaFile, media_id)
+    if item is None or EXTENSIONS[item.mime_type] != extension:
+        return None
+    return item
+
+
+def open_stream(item: MediaFile, start: int = 0, end: int | None = None) -> IO[bytes]:
+    """The stored bytes as a stream, from `start` (see `media_store.Store.open`)."""
+    return media_store.current().open(item.storage_key, start, end)
+
+
+def read_bytes(item: MediaFile) -> bytes:
+    """An image's bytes (a video's are for streaming: `open_stream`)."""
+    with open_stream(item) as stream:
+        return stream.read()
+
+
+def fit(item: MediaFile, max_bytes: int) -> tuple[bytes, str]:
+    """The image's bytes and type within `max_bytes`: as stored when it fits, else a copy
+    scaled down."""
+    data = read_bytes(item)
+    if item.size <= max_bytes:
+        return data, item.mime_type
+    return images.shrink(data, max_bytes)
+
+
+def max_upload_bytes() -> int:
+    """The largest file an upload may carry, of either kind."""
+    config = settings.current()
+    return max(config.media_max_bytes, config.video_max_bytes)
+
+
+def _size(stream: IO[bytes]) -> int:
+    stream.seek(0, os.SEEK_END)
+    size = stream.tell()
+    stream.seek(0)
+    return size
+
+
+def _kind(declared: Any, head: bytes) -> str:
+    if declared not in (None, ""):
+        if declared not in KINDS:
+            raise ServiceError(400, "Parameter `type` must be IMAGE or VIDEO.")
+        return KINDS[declared]
+    if images.looks_like_image(head):
+        return IMAGE
+    if video.container_type(head):
+        return VIDEO
+    raise ServiceError(
+        400, "Parameter `file` is neither an image (JPEG, PNG, GIF, WebP) nor a video (MP4, "
+        "QuickTime, WebM)."
+    )
+
+
+def _check_size(kind: str, size: int) -> None:
+    config = settings.current()
+    limit = config.media_max_bytes if kind == IMAGE else config.video_max_bytes
+    if size > limit:
+        raise ServiceError(413, f"The {kind} is larger than {limit} bytes.")
+
+
+def _described_image(stream: IO[bytes]) -> tuple[IO[bytes], dict]:
+    cleaned = images.clean(stream.read())
+    fields = {"kind": IMAGE, "mime_type": cleaned.mime_type, "width": cleaned.width,
+              "height": cleaned.height, "size": len(cleaned.data)}
+    return io.BytesIO(cleaned.data), fields
+
+
+def _described_video(stream: IO[bytes], size: int) -> tuple[IO[bytes], dict]:
     try:
-        image = Image.open(io.BytesIO(data))
-        if image.width * image.height > _MAX_PIXELS:
-            raise ServiceError(400, "Image is too large (over 25 megapixels).")
-        if image.format not in _FORMATS:
-            raise ServiceError(400, "Only JPEG, PNG, GIF and WebP images are accepted.")
-        image.load()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError, ValueError):
-        raise ServiceError(400, "Parameter `file` is not an image we can read.") from None
-    return image
+        found = video.probe(stream)
+    except video.VideoError as error:
+        raise ServiceError(400, str(error)) from None
+    fields = {
+        "kind": VIDEO, "mime_type": found.mime_type, "width": found.width,
+        "height": found.height, "size": size, "duration": found.duration,
+        "video_codec": found.video_codec, "audio_codec": found.audio_codec,
+        "frame_rate": found.frame_rate,
+    }
+    return stream, fields
 
 
-def _encode(image: Image.Image, fmt: str, quality: int = 90) -> bytes:
-    out = io.BytesIO()
-    if fmt == "JPEG":
-        image = image.convert("RGB")
-        image.save(out, "JPEG", quality=quality, optimize=True)
-    elif fmt == "WEBP":
-        image.save(out, "WEBP", quality=quality)
-    else:
-        image.save(out, fmt, optimize=True)
-    return out.getvalue()
-
-
-def upload(user: User | None, data: bytes | None, alt_text: Any) -> MediaFile:
+def upload(user: User | None, stream: IO[bytes] | None, kind: Any, alt_text: Any) -> MediaFile:
+    """Checks the upload, stores its bytes and records it. `stream` must be seekable (the
+    form parser's file is)."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
-    if not data:
+    size = _size(stream) if stream is not None else 0
+    if not size:
         raise ServiceError(400, "Parameter `file` is required (multipart/form-data).")
     if alt_text is not None and not isinstance(alt_text, str):
         raise ServiceError(400, "Parameter `alt_text` must be a string.")
     alt_text = (alt_text or "").strip()
     if len(alt_text) > ALT_TEXT_MAX:
         raise ServiceError(400, f"Parameter `alt_text` is longer than {ALT_TEXT_MAX} characters.")
-    image = _open(data)
-    fmt = image.format
-    # GIFs are kept as sent: re-encoding would lose the animation, and they carry no EXIF.
-    stored = data if fmt == "GIF" else _encode(ImageOps.exif_transpose(image), fmt)
-    media = MediaFile(
-        id=secrets.token_hex(8), user_id=user.id, mime_type=_FORMATS[fmt], alt_text=alt_text,
-        width=image.width, height=image.height, size=len(stored), data=stored,
-    )
-    db.session.add(media)
-    db.session.commit()
-    return media
+    head = stream.read(64)
+    stream.seek(0)
+    kind = _kind(kind, head)
+    _check_size(kind, size)
+    if kind == IMAGE:
+        stored, fields = _described_image(stream)
+    else:
+        stored, fields = _described_video(stream, size)
+    media_id = new_id()
+    key = storage_key(media_id, fields["mime_type"])
+    store = media_store.current()
+    store.put(key, stored, fields["mime_type"])
+    item = MediaFile(id=media_id, user_id=user.id, alt_text=alt_text, storage_key=key, **fields)
+    try:
+        db.session.add(item)
+        db.session.commit()
+    except BaseException:
+        db.session.rollback()
+        store.delete(key)
+        raise
+    return item
 
 
 def owned(media_id: Any, user: User) -> MediaFile:
@@ -80,34 +178,36 @@ def owned(media_id: Any, user: User) -> MediaFile:
     return media
 
 
-def of_user(user: User) -> list[MediaFile]:
-    query = select(MediaFile).where(MediaFile.user_id == user.id).order_by(MediaFile.created.desc())
-    return list(db.session.scalars(query))
+def page_of_user(user: User | None, args: Mapping) -> tuple[list[MediaFile], str | None]:
+    """The user's media, newest first, a page at a time (`?type=&limit=&cursor=`)."""
+    if user is None:
+        raise ServiceError(401, "You must be authenticated to do that.")
+    query = select(MediaFile).where(MediaFile.user_id == user.id)
+    declared = args.get("type")
+    if declared not in (None, ""):
+        if declared not in KINDS:
+            raise ServiceError(400, "Parameter `type` must be IMAGE or VIDEO.")
+        query = query.where(MediaFile.kind == KINDS[declared])
+    page = paging.Page.read(args, LIST_MAX)
+    return page.run(query, MediaFile.created, MediaFile.id)
+
+
+def in_use(item: MediaFile) -> bool:
+    """Whether a delivery that hasn't finished will still read the file."""
+    waiting = select(Delivery.media_ids).where(
+        Delivery.user_id == item.user_id, Delivery.status.in_(_WAITING)
+    )
+    return any(item.id in (ids or []) for ids in db.session.scalars(waiting))
 
 
 def delete(media_id: Any, user: User | None) -> None:
+    """The row goes first, so the public address ends at once; then the bytes."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
-    db.session.delete(owned(media_id, user))
+    item = owned(media_id, user)
+    if in_use(item):
+        raise ServiceError(409, "A crosspost waiting to be sent uses this file.")
+    key = item.storage_key
+    db.session.delete(item)
     db.session.commit()
-
-
-def fit(media: MediaFile, max_bytes: int) -> tuple[bytes, str]:
-    """The image's bytes and type within `max_bytes`: as stored when it fits, else scaled
-    down (GIF and PNG become JPEG when scaling alone can't get there)."""
-    if media.size <= max_bytes:
-        return media.data, media.mime_type
-    image = Image.open(io.BytesIO(media.data))
-    fmt = "WEBP" if image.format == "WEBP" else "JPEG"
-    scale = (max_bytes / media.size) ** 0.5
-    for _attempt in range(12):
-        size = (max(1, int(image.width * scale)), max(1, int(image.height * scale)))
-        data = _encode(image.resize(size, Image.Resampling.LANCZOS), fmt, quality=85)
-        if len(data) <= max_bytes:
-            return data, _FORMATS[fmt]
-        scale *= 0.8
-    raise ServiceError(400, "Image can't be made small enough for this platform.")
-
-
-def max_upload_bytes() -> int:
-    return settings.current().media_max_bytes
+    media_store.current().delete(key)

@@ -8,7 +8,16 @@ federation, http, settings, extensions); never `writeas.api`.
 from flask import Blueprint, current_app
 
 from writeas.http import request_body
-from writeas.web import blogs, crossposting, dashboard, editor, fediverse, reading, sessions
+from writeas.web import (
+    blogs,
+    crossposting,
+    dashboard,
+    editor,
+    fediverse,
+    media_files,
+    reading,
+    sessions,
+)
 
 compat = Blueprint("compat", __name__)
 
@@ -24,5 +33,5 @@ def login_compat():
 
 blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, reading.bp,
-    blogs.bp,
+    blogs.bp, media_files.bp,
 ]
