@@ -37,8 +37,23 @@ def test_platform_table():
         "tumblr": (None, "codepoints", True),
         "medium": (None, "codepoints", True),
         "writeas": (None, "codepoints", True),
+        "instagram": (2200, "codepoints", False),
+        "facebook": (63206, "codepoints", False),
+        "threads": (500, "codepoints", False),
+        "pinterest": (500, "codepoints", False),
+        "tiktok": (2200, "utf16", False),
+        "youtube": (5000, "youtube_bytes", False),
     }
     assert all(p.name == name for name, p in PLATFORMS.items())
+
+
+
+def test_tiktok_counts_utf16_units():
+    # An emoji outside the BMP is two UTF-16 units: codepoints would count half.
+    assert measure("😀" * 1100, "tiktok") == 2200
+    fitted = truncate("😀 " * 1101, 2200, "tiktok")
+    assert fitted.endswith("…") and measure(fitted, "tiktok") <= 2200
+    assert measure(fitted, "tiktok") > 2100
 
 
 # (text, mastodon, bluesky, x, linkedin)

@@ -40,7 +40,7 @@ PLATFORMS: dict[str, PlatformText] = {
     "threads": PlatformText("threads", 500, "codepoints", long_form=False),
     "facebook": PlatformText("facebook", 63206, "codepoints", long_form=False),
     "pinterest": PlatformText("pinterest", 500, "codepoints", long_form=False),
-    "tiktok": PlatformText("tiktok", 2200, "codepoints", long_form=False),
+    "tiktok": PlatformText("tiktok", 2200, "utf16", long_form=False),
     "youtube": PlatformText("youtube", 5000, "youtube_bytes", long_form=False),
 }
 
@@ -188,6 +188,8 @@ _COUNTERS: dict[str, Callable[[str], int]] = {
     "graphemes": _count_graphemes,
     "x_weighted": _count_x,
     "codepoints": len,
+    # TikTok's caption: UTF-16 code units, so an emoji outside the BMP counts two.
+    "utf16": lambda text: len(text.encode("utf-16-le")) // 2,
     # YouTube's description: UTF-8 bytes, with < and > sent as ‹ › (3 bytes each).
     "youtube_bytes": lambda text: len(text.encode()) + 2 * (text.count("<") + text.count(">")),
 }
