@@ -87,7 +87,7 @@ def post_crossposts(post_id):
     id="createCrosspost",
     summary="A standalone social post to up to 25 channels (seed 002's shape), now or at "
     "`scheduled_at`.",
-    answer=shapes.CrosspostBatch, status=201, accepted=True, errors=(400,),
+    answer=shapes.CrosspostBatch, status=201, accepted=True, errors=(400, 404),
     body=shapes.CrosspostRequest, body_as="json", **_TAG,
 )
 def create_crosspost():

@@ -572,9 +572,9 @@ class CrosspostTarget(_Request, kw_only=True):
         Annotated[
             dict[str, str | bool | int | list[str]],
             Meta(description="The platform's own options (see the README): Mastodon "
-                 "`visibility`, `spoiler_text`, `sensitive`; Bluesky `langs`; X `reply_to`; "
-                 "Instagram `format`; TikTok `privacy_level`; YouTube `privacy_status`; "
-                 "Pinterest `board_section_id`. Unknown options are refused."),
+                 "`visibility`, `spoiler_text`, `sensitive`; Instagram `format`; TikTok "
+                 "`privacy_level`; YouTube `privacy_status`; Pinterest `board_section_id`. "
+                 "Unknown options are refused."),
         ]
         | UnsetType
     ) = UNSET
@@ -594,7 +594,7 @@ class CrosspostRequest(_Request, kw_only=True):
     ) = UNSET
     first_comment: (
         Annotated[str, Meta(max_length=10_000, description="Posted as a reply (Bluesky, "
-                            "Mastodon, X, Threads) or a comment (Instagram, Facebook, YouTube).")]
+                            "Mastodon, Threads) or a comment (Instagram, Facebook, YouTube).")]
         | UnsetType
     ) = UNSET
     publish_now: (

@@ -131,11 +131,18 @@ def boards(channel_id: Any, user: User | None) -> list[dict]:
     platform = platform_of(channel.platform)
     if not platform.needs_board:
         raise ServiceError(400, f"{platform.name} has no boards.")
+    current = account(channel)
+    before = dict(current.credentials)
     try:
         with http_client() as http:
-            return platform.boards(http, channel.base_url, account(channel))
+            found = platform.boards(http, channel.base_url, current)
     except PlatformError as error:
         raise ServiceError(error.status, f"{platform.name}: {error.message}") from None
+    finally:
+        if current.credentials != before:  # refreshed on the way: the old token is spent
+            store_credentials(channel, current.credentials)
+            db.session.commit()
+    return found
 
 
 def owned(channel_id: Any, user: User | None) -> Channel:

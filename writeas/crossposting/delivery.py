@@ -33,6 +33,8 @@ from writeas.crossposting.platforms.base import (
     PUBLISHED,
     RETRY,
     UNKNOWN,
+    Account,
+    Content,
     Outcome,
     Platform,
 )
@@ -187,6 +189,17 @@ def _send(delivery: Delivery, channel: Channel) -> Outcome:
     except (ServiceError, ValueError) as error:
         return Outcome(PERMANENT, error=getattr(error, "message", None) or str(error))
     body.saver = _saver(delivery.id)
+    before = dict(account.credentials)
+    outcome = _attempt(platform, channel, account, body, delivery.id)
+    if not outcome.credentials and account.credentials != before:
+        # A token refreshed during a lookup that found nothing must not be lost either.
+        outcome.credentials = account.credentials
+    return outcome
+
+
+def _attempt(
+    platform: Platform, channel: Channel, account: Account, body: Content, delivery_id: str
+) -> Outcome:
     with channels.http_client() as http:
         try:
             if body.state.get(LOOK_FIRST):
@@ -198,7 +211,7 @@ def _send(delivery: Delivery, channel: Channel) -> Outcome:
                 body.remember(**{LOOK_FIRST: ""})
             return platform.publish(http, channel.base_url, account, body)
         except Exception as error:  # a bug in an adapter must not lose the delivery
-            log.exception("Adapter %s failed on delivery %s", platform.name, delivery.id)
+            log.exception("Adapter %s failed on delivery %s", platform.name, delivery_id)
             return Outcome(UNKNOWN, error=f"Internal error while sending: {type(error).__name__}")
 
 
