@@ -16,6 +16,8 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 PGTEST := bash scripts/pg-test-server
+ATPROTO := tests/support/atproto
+ATPROTO_STAMP := $(ATPROTO)/node_modules/.installed
 
 HOST ?= 127.0.0.1
 PORT ?= 5000
@@ -24,11 +26,11 @@ PYTEST_ARGS ?=
 
 export PIP_DISABLE_PIP_VERSION_CHECK := 1
 
-.PHONY: help install browser run test lint test-sqlite test-postgres clean
+.PHONY: help install browser atproto run test lint test-sqlite test-postgres clean
 
 # help: list the targets.
 help:
-	@echo 'targets: install run test lint test-sqlite test-postgres clean'
+	@echo 'targets: install atproto run test lint test-sqlite test-postgres clean'
 	@echo 'vars: HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) PYTEST_ARGS=$(PYTEST_ARGS)'
 
 # install: create .venv and install the package with dev extras (no-op if up to date).
@@ -51,6 +53,24 @@ browser:
 	  echo '*** chromium not installed and not root: browser tests will be skipped'; \
 	elif [ "$$rc" -ne 0 ]; then exit "$$rc"; fi
 
+# atproto: the reference Bluesky PDS and PLC directory from npm (tests/support/atproto), for
+# the tests against a real PDS: `npm ci` there, again only when the lockfile changed. Its one
+# native module (better-sqlite3) builds from source against the system's Node headers, with
+# no prebuilt download, and at -O1, which compiles SQLite in well under half the time of
+# its -O3 (a test server needs no faster). Without npm those tests skip, unless CI=true.
+atproto: $(ATPROTO_STAMP)
+
+$(ATPROTO_STAMP): $(ATPROTO)/package.json $(ATPROTO)/package-lock.json
+	@if ! command -v npm >/dev/null 2>&1; then \
+	  if [ "$${CI:-}" = true ]; then echo '*** npm not found; required because CI=true' >&2; exit 1; fi; \
+	  echo '*** npm not found: the reference PDS tests will be skipped'; exit 0; \
+	fi; \
+	if [ -d /usr/include/node ]; then export npm_config_nodedir=/usr; fi; \
+	echo '==> npm ci ($(ATPROTO))'; \
+	cd $(ATPROTO) && CFLAGS=-O1 npm_config_build_from_source=true \
+	  npm ci --no-audit --no-fund --loglevel=error; \
+	touch node_modules/.installed
+
 # run: apply migrations, then serve with gunicorn on $(HOST):$(PORT) and the crosspost worker.
 run: install
 	HOST=$(HOST) PORT=$(PORT) WORKERS=$(WORKERS) exec bash scripts/serve
@@ -66,13 +86,13 @@ lint: install
 	$(BIN)/lint-imports
 
 # test-sqlite: pytest on the default SQLite database (TEST_DATABASE_URL unset).
-test-sqlite: install browser
+test-sqlite: install browser atproto
 	@echo '==> pytest (SQLite)'
 	env -u TEST_DATABASE_URL $(BIN)/pytest $(PYTEST_ARGS)
 
 # test-postgres: pytest against a throwaway PostgreSQL cluster (scripts/pg-test-server),
 # always stopped afterwards. Skipped (exit 0) where PostgreSQL cannot be provided, unless CI=true.
-test-postgres: install browser
+test-postgres: install browser atproto
 	@echo '==> pytest (PostgreSQL, with Redis for the multi-node tests)'
 	@trap '$(PGTEST) stop; bash scripts/redis-test-server stop' EXIT; \
 	rc=0; out=$$($(PGTEST) start) || rc=$$?; \

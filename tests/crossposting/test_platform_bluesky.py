@@ -1,10 +1,12 @@
 """The Bluesky adapter against a local PDS speaking the same XRPC API over a real socket."""
 
+import io
 import json
 import time
 
 import platform_servers.bluesky
 import pytest
+from PIL import Image
 from platform_servers import closed_port_url
 
 from writeas.crossposting.platforms.base import (
@@ -22,7 +24,17 @@ from writeas.crossposting.platforms.bluesky import Bluesky, record_key
 
 SERVER = platform_servers.bluesky  # the `state` and `server` fixtures serve it
 ALPHABET = "234567abcdefghijklmnopqrstuvwxyz"
-PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
+
+
+def image(kind: str) -> bytes:
+    """A real image: the reference PDS sniffs an upload's type and refuses (500) a PNG
+    signature with nothing readable behind it."""
+    out = io.BytesIO()
+    Image.new("RGB", (8, 8), "red").save(out, kind)
+    return out.getvalue()
+
+
+PNG, JPEG = image("PNG"), image("JPEG")
 
 
 def connect(http, server, state) -> Account:
@@ -117,7 +129,7 @@ def test_images_are_uploaded_as_blobs_with_alt_text(http, server, state):
     account = connect(http, server, state)
     images = [
         Media(PNG, "image/png", alt_text="A lighthouse at dusk"),
-        Media(b"\xff\xd8\xff" + b"\x01" * 32, "image/jpeg"),
+        Media(JPEG, "image/jpeg"),
     ]
     outcome = Bluesky().publish(http, server, account, content(media=images))
 
@@ -138,7 +150,8 @@ def test_text_over_the_limit_is_refused_permanently(http, server, state):
     outcome = Bluesky().publish(http, server, account, content("é" * 301))
     assert outcome.kind == PERMANENT
     assert outcome.error == (
-        "Invalid app.bsky.feed.post record: Record/text must not be longer than 300 graphemes"
+        "Invalid app.bsky.feed.post record: grapheme too big (maximum 300, got 301) "
+        "at $.record.text"
     )
     assert not state.records
 
@@ -238,3 +251,43 @@ def test_connection_refused_is_retried(http, state):
     )
     outcome = Bluesky().publish(http, closed_port_url(), account, content())
     assert outcome.kind == RETRY
+
+
+def test_a_first_comment_is_a_reply_made_once_however_often_the_post_is_sent(
+    http, server, state
+):
+    account = connect(http, server, state)
+    post = content(first_comment="Sources in the post.")
+    first = Bluesky().publish(http, server, account, post)
+    again = Bluesky().publish(http, server, account, post)
+
+    assert first.first_comment["status"] == again.first_comment["status"] == "published"
+    assert again.first_comment == first.first_comment
+    assert len(state.records) == 2  # the post and its one reply
+    reply = state.records[first.first_comment["id"]]["value"]
+    parent = {"uri": first.uri, "cid": first.cid}
+    assert reply["text"] == "Sources in the post."
+    assert reply["reply"] == {"root": parent, "parent": parent}
+
+
+def test_a_linked_post_gets_a_card_and_images_their_aspect_ratio(http, server, state):
+    account = connect(http, server, state)
+    url = "https://write.example/alice/seed-saving"
+    # compose_short shortened the title to make room; the card keeps the whole of it.
+    text = f"Seed saving: a…\n\nKeep the best pods.\n\n{url}"
+    linked = content(text, title="Seed saving: a season's notes", canonical_url=url)
+    outcome = Bluesky().publish(http, server, account, linked)
+    assert state.records[outcome.post_id]["value"]["embed"]["external"] == {
+        "uri": url,
+        "title": "Seed saving: a season's notes",
+        "description": "Keep the best pods.",
+    }
+
+    images = [Media(PNG, "image/png", width=1200, height=800), Media(JPEG, "image/jpeg")]
+    outcome = Bluesky().publish(
+        http, server, account, content(text, canonical_url=url, media=images)
+    )
+    embed = state.records[outcome.post_id]["value"]["embed"]
+    assert embed["$type"] == "app.bsky.embed.images"  # one embed a post: the images
+    assert embed["images"][0]["aspectRatio"] == {"width": 1200, "height": 800}
+    assert "aspectRatio" not in embed["images"][1]  # dimensions unknown: none made up

@@ -2,8 +2,13 @@
 refresh tokens), blob uploads, and post records at a client-chosen TID record key, with the
 XRPC error bodies, status codes and `ratelimit-*` headers the reference PDS answers.
 
-Creating a record at a key that is taken answers 500 InternalServerError, as the reference
-PDS does today (bluesky-social/atproto#3718)."""
+Posts are validated as the reference PDS's lexicons do, in its words (checked against
+@atproto/pds 0.4.217 by tests/crossposting/test_bluesky_pds.py): text, createdAt, langs,
+facets' shape (not their offsets, which the PDS leaves to the app view), a reply's strong
+references, and the embeds we send: images (alt, blob, aspectRatio) and the external link
+card. Other embed types pass, the union being open. Creating a record at a key that is
+taken answers 500 InternalServerError, as the reference PDS does today
+(bluesky-social/atproto#3718)."""
 
 import base64
 import hashlib
@@ -98,7 +103,7 @@ def _check_access(state: State):
     if token in state.expired_tokens:
         return _error("ExpiredToken", "Token has expired")
     if token not in state.access_tokens:
-        return _error("InvalidToken", "Token could not be verified", 401)
+        return _error("InvalidToken", "Token could not be verified")
     return None
 
 
@@ -177,9 +182,13 @@ def create(state: State) -> Flask:
             status, state.fail_next = state.fail_next, None
             return _error("InternalServerError", "Internal Server Error", status)
         body = request.get_json(silent=True) or {}
-        refusal = _validate_request(state, body) or _validate_post(state, body.get("record"))
+        refusal = _validate_request(state, body)
         if refusal is not None:
             return refusal
+        try:
+            _validate_post(state, body.get("record"))
+        except Invalid as invalid:
+            return _error(invalid.name, invalid.message)
         rkey = body["rkey"]
         if rkey in state.records:
             return _error("InternalServerError", "Internal Server Error", 500)
@@ -206,46 +215,154 @@ def _validate_request(state: State, body: dict):
     return None
 
 
-def _invalid(detail: str):
-    return _error("InvalidRequest", f"Invalid {POST} record: {detail}")
+class Invalid(Exception):
+    """A record the PDS refuses (400), with its error name and words."""
+
+    def __init__(self, message: str, name: str = "InvalidRequest"):
+        super().__init__(message)
+        self.name, self.message = name, message
 
 
-def _validate_post(state: State, record):
+def _shown(value) -> str:
+    """A value as the PDS quotes it in an error: objects by their first two keys."""
+    if isinstance(value, dict):
+        keys = [f"{json.dumps(key)}: ..." for key in list(value)[:2]]
+        return "{" + ", ".join(keys + (["..."] if len(value) > 2 else [])) + "}"
+    return json.dumps(value)
+
+
+def _fail(detail: str, path: str):
+    raise Invalid(f"Invalid {POST} record: {detail} at {path}")
+
+
+def _field(value: dict, key: str, path: str, kind: type, kind_name: str, optional=False):
+    if key not in value:
+        if optional:
+            return None
+        _fail(f'Missing required key "{key}"', path)
+    found = value[key]
+    if isinstance(found, float):
+        # Floats are outside the data model: refused before the lexicon, without its name.
+        raise Invalid(
+            "Expected one of null, boolean, integer, string, cid, bytes, array or object "
+            f"value type (got {found}) at {path}.{key}"
+        )
+    if not isinstance(found, kind) or isinstance(found, bool):
+        _fail(f"Expected {kind_name} value type (got {_shown(found)})", f"{path}.{key}")
+    return found
+
+
+def _string(value, key, path, optional=False) -> str | None:
+    return _field(value, key, path, str, "string", optional)
+
+
+def _object(value, key, path, optional=False) -> dict | None:
+    return _field(value, key, path, dict, "object", optional)
+
+
+def _array(value, key, path, optional=False) -> list | None:
+    return _field(value, key, path, list, "array", optional)
+
+
+def _integer(value, key, path, minimum: int) -> int:
+    number = _field(value, key, path, int, "integer")
+    if number < minimum:
+        _fail(f"integer too small (minimum {minimum}, got {number})", f"{path}.{key}")
+    return number
+
+
+def _formatted(value, key, path, pattern: re.Pattern, format_name: str) -> str:
+    text = _string(value, key, path)
+    if not pattern.match(text):
+        _fail(f"Invalid {format_name} (got {json.dumps(text)})", f"{path}.{key}")
+    return text
+
+
+DATETIME = re.compile(r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$")
+LANGUAGE = re.compile(r"^[A-Za-z]{2,3}(-[A-Za-z0-9]{1,8})*$")
+URI = re.compile(r"^[A-Za-z][A-Za-z0-9+.-]*:\S+$")
+AT_URI = re.compile(r"^at://did:[a-z]+:[A-Za-z0-9._:%-]+/[A-Za-z0-9.-]+/[A-Za-z0-9._~:-]+$")
+CID = re.compile(r"^b[a-z2-7]{50,}$")
+
+
+def _validate_post(state: State, record) -> None:
     if not isinstance(record, dict) or record.get("$type") != POST:
-        return _error("InvalidRequest", "Invalid $type: must be a lexicon record")
-    text, created = record.get("text"), record.get("createdAt")
-    if not isinstance(text, str):
-        return _invalid('Record must have the property "text"')
-    if not isinstance(created, str) or not created.endswith("Z"):
-        return _invalid("Record/createdAt must be an valid atproto datetime")
-    if len(regex.findall(r"\X", text)) > TEXT_GRAPHEMES:
-        return _invalid(f"Record/text must not be longer than {TEXT_GRAPHEMES} graphemes")
+        raise Invalid("Invalid $type: must be a lexicon record")
+    text = _string(record, "text", "$.record")
     if len(text.encode()) > TEXT_BYTES:
-        return _invalid(f"Record/text must not be longer than {TEXT_BYTES} characters")
-    for index, facet in enumerate(record.get("facets") or []):
-        span = facet.get("index", {})
-        if not 0 <= span.get("byteStart", -1) <= span.get("byteEnd", -1) <= len(text.encode()):
-            return _invalid(f"Record/facets/{index}/index is out of range")
-    return _validate_embed(state, record.get("embed"))
+        _fail(f"string too big (maximum {TEXT_BYTES}, got {len(text.encode())})", "$.record.text")
+    graphemes = len(regex.findall(r"\X", text))
+    if graphemes > TEXT_GRAPHEMES:
+        _fail(f"grapheme too big (maximum {TEXT_GRAPHEMES}, got {graphemes})", "$.record.text")
+    _formatted(record, "createdAt", "$.record", DATETIME, "datetime")
+    languages = _array(record, "langs", "$.record", optional=True) or []
+    for index, language in enumerate(languages):
+        if not isinstance(language, str) or not LANGUAGE.match(language):
+            _fail(f"Invalid language (got {_shown(language)})", f"$.record.langs[{index}]")
+    for index, facet in enumerate(_array(record, "facets", "$.record", optional=True) or []):
+        path = f"$.record.facets[{index}]"
+        span = _object(facet, "index", path)
+        _integer(span, "byteStart", f"{path}.index", 0)
+        _integer(span, "byteEnd", f"{path}.index", 0)
+        _array(facet, "features", path)
+    reply = _object(record, "reply", "$.record", optional=True)
+    if reply is not None:
+        for key in ("root", "parent"):
+            reference = _object(reply, key, "$.record.reply")
+            _formatted(reference, "uri", f"$.record.reply.{key}", AT_URI, "at-uri")
+            _formatted(reference, "cid", f"$.record.reply.{key}", CID, "CID string")
+    embed = record.get("embed")
+    if embed is not None:
+        _validate_embed(state, embed)
 
 
-def _validate_embed(state: State, embed):
-    if embed is None:
-        return None
-    images = embed.get("images") if embed.get("$type") == "app.bsky.embed.images" else None
-    if not isinstance(images, list):
-        return _invalid('Record/embed must be an object which includes the "$type" property')
-    if len(images) > MAX_IMAGES:
-        return _invalid(f"Record/embed/images must not have more than {MAX_IMAGES} elements")
-    for index, image in enumerate(images):
-        if not isinstance(image.get("alt"), str):
-            return _invalid(f'Record/embed/images/{index} must have the property "alt"')
-        ref = (image.get("image") or {}).get("ref", {}).get("$link")
-        if ref not in state.blobs:
-            return _error("InvalidRequest", f"Could not find blob: {ref}")
-        if len(state.blobs[ref]["data"]) > MAX_IMAGE_BYTES:
-            return _invalid(
-                f"Record/embed/images/{index}/image file too large "
-                f"({len(state.blobs[ref]['data'])} bytes). Maximum is {MAX_IMAGE_BYTES} bytes."
-            )
-    return None
+def _validate_embed(state: State, embed) -> None:
+    path = "$.record.embed"
+    if not isinstance(embed, dict) or not isinstance(embed.get("$type"), str):
+        _fail(
+            f'Expected an object which includes the "$type" property value type '
+            f"(got {_shown(embed)})",
+            path,
+        )
+    if embed["$type"] == "app.bsky.embed.images":
+        images = _array(embed, "images", path)
+        if len(images) > MAX_IMAGES:
+            _fail(f"array too big (maximum {MAX_IMAGES}, got {len(images)})", f"{path}.images")
+        for index, image in enumerate(images):
+            where = f"{path}.images[{index}]"
+            _blob(state, image, "image", where)
+            _string(image, "alt", where)
+            ratio = _object(image, "aspectRatio", where, optional=True)
+            if ratio is not None:
+                _integer(ratio, "width", f"{where}.aspectRatio", 1)
+                _integer(ratio, "height", f"{where}.aspectRatio", 1)
+    elif embed["$type"] == "app.bsky.embed.external":
+        card = _object(embed, "external", path)
+        _formatted(card, "uri", f"{path}.external", URI, "uri")
+        _string(card, "title", f"{path}.external")
+        _string(card, "description", f"{path}.external")
+        if "thumb" in card:
+            _blob(state, card, "thumb", f"{path}.external")
+
+
+def _blob(state: State, value: dict, key: str, path: str) -> None:
+    """An image blob: uploaded, an image, within the size, referenced by its own type."""
+    blob = _object(value, key, path)
+    where = f"{path}.{key}"
+    ref = blob.get("ref") if isinstance(blob.get("ref"), dict) else {}
+    if blob.get("$type") != "blob" or not isinstance(ref.get("$link"), str):
+        _fail(f"Expected blob value type (got {_shown(blob)})", where)
+    mime_type = str(blob.get("mimeType", ""))
+    if not mime_type.startswith("image/"):
+        _fail(f'Expected "image/*" (got {json.dumps(mime_type)})', f"{where}.mimeType")
+    if int(blob.get("size", 0)) > MAX_IMAGE_BYTES:
+        _fail(f"blob too big (maximum {MAX_IMAGE_BYTES}, got {blob['size']})", where)
+    stored = state.blobs.get(ref["$link"])
+    if stored is None:
+        raise Invalid(f"Could not find blob: {ref['$link']}", "BlobNotFound")
+    if stored["mime_type"] != mime_type:
+        raise Invalid(
+            "Referenced Mimetype does not match stored blob. "
+            f"Expected: {stored['mime_type']}, Got: {mime_type}",
+            "InvalidMimeType",
+        )

@@ -3,9 +3,10 @@
 A post is a record in the user's repository, and we choose its record key (a TID) before
 the first attempt. The key is the idempotency handle: once a record sits at that key,
 creating it again fails instead of posting twice, and we then read the record back and
-report it as published. An app password opens a session whose access token expires within
-hours; the refresh token renews it, and the app password is the way back when both have
-lapsed, so all three are kept with the channel.
+report it as published. A first comment is a reply at a key fixed by the post's, so it is
+never made twice either. An app password opens a session whose access token expires
+within hours; the refresh token renews it, and the app password is the way back when both
+have lapsed, so all three are kept with the channel.
 """
 
 import hashlib
@@ -53,6 +54,13 @@ _last_micros = 0
 _tid_lock = threading.Lock()
 
 
+def _decode_tid(tid: str) -> int:
+    value = 0
+    for char in tid:
+        value = value * 32 + _TID_ALPHABET.index(char)
+    return value
+
+
 def _encode_tid(value: int) -> str:
     chars = []
     for _ in range(13):
@@ -80,6 +88,14 @@ def record_key(idempotency_key: str) -> str:
         return new_tid()
     digest = int.from_bytes(hashlib.sha256(idempotency_key.encode()).digest()[:8], "big")
     return _encode_tid(digest >> 1)
+
+
+def reply_key(rkey: str) -> str:
+    """The first comment's record key: its post's TID with another clock id. Fixed by the
+    post's key, so a retry finds the reply instead of making a second one; of the same
+    moment, so it sorts beside its post; and never a key `new_tid` makes in the process
+    that chose the post's, whose clock id doesn't change."""
+    return _encode_tid(_decode_tid(rkey) ^ 1)
 
 
 def _now_iso() -> str:
@@ -216,9 +232,15 @@ class Bluesky(Platform):
     credential_fields = ("app_password",)
     default_base_url = "https://bsky.social"
     media_limits = LIMITS
+    first_comments = True
 
     def new_idempotency_key(self) -> str:
         return new_tid()
+
+    def resend_safe(self, account: Account, state: dict) -> bool:
+        """The record key is chosen before the first attempt: a create sent again lands on
+        the same key, which the PDS refuses once taken, and we then read the record back."""
+        return True
 
     def verify(self, http: httpx.Client, base_url: str, handle: str, credentials: dict) -> Account:
         base = base_url.rstrip("/")
@@ -250,14 +272,27 @@ class Bluesky(Platform):
         session = _Session(
             http, base_url.rstrip("/"), _bare_handle(account.handle), account.credentials
         )
+        repo = session.credentials.get("did") or account.account_id or session.handle
         try:
-            embed = _images_embed(session, content.media)
-            outcome = _create_post(session, account, content, embed)
+            rkey = _post_key(content)
+            record = _record(content.text, content.language, _embed(session, content))
+            outcome = _create(session, repo, rkey, record)
+            if outcome.kind == PUBLISHED and content.first_comment.strip():
+                outcome.first_comment = _first_comment(session, repo, content, outcome)
         except Stop as stop:
             outcome = stop.outcome
         if session.changed:
             outcome.credentials = session.credentials
         return outcome
+
+
+def _post_key(content: Content) -> str:
+    """The delivery's record key, kept in its state before the first create: derived from
+    the idempotency key, and so the same on every attempt, unless there is none."""
+    rkey = content.state.get("rkey") or record_key(content.idempotency_key)
+    if content.state.get("rkey") != rkey:
+        content.remember(rkey=rkey)
+    return rkey
 
 
 def _upload(session: _Session, media: Media) -> dict:
@@ -276,6 +311,8 @@ def _upload(session: _Session, media: Media) -> dict:
         raise
     outcome = _classify(response)
     if outcome is not None:
+        if outcome.kind == UNKNOWN:
+            outcome.kind = RETRY
         raise Stop(outcome)
     try:
         return response.json()["blob"]
@@ -283,24 +320,56 @@ def _upload(session: _Session, media: Media) -> dict:
         raise Stop(Outcome(RETRY, error=f"Unreadable answer to an upload: {error}")) from error
 
 
-def _images_embed(session: _Session, media: list[Media]) -> dict | None:
-    if not media:
-        return None
-    images = [{"alt": item.alt_text or "", "image": _upload(session, item)} for item in media]
+def _embed(session: _Session, content: Content) -> dict | None:
+    """Images when the post has any; otherwise a card for the page it crossposts, as
+    Bluesky's own app makes for a post that links one (a post has one embed or none)."""
+    if content.media:
+        return _images_embed(session, content.media)
+    if content.canonical_url:
+        return _card(content)
+    return None
+
+
+def _images_embed(session: _Session, media: list[Media]) -> dict:
+    images = []
+    for item in media:
+        image = {"alt": item.alt_text or "", "image": _upload(session, item)}
+        # Without it, Bluesky crops the image to a square until the app view has read it.
+        if item.width > 0 and item.height > 0:
+            image["aspectRatio"] = {"width": item.width, "height": item.height}
+        images.append(image)
     return {"$type": "app.bsky.embed.images", "images": images}
 
 
-def _record(content: Content, embed: dict | None) -> dict:
-    record = {
-        "$type": POST_COLLECTION,
-        "text": content.text,
-        "createdAt": _now_iso(),
+def _card(content: Content) -> dict:
+    """app.bsky.embed.external, without a thumbnail: a post with an image shows the image."""
+    return {
+        "$type": "app.bsky.embed.external",
+        "external": {
+            "uri": content.canonical_url,
+            "title": content.title,
+            "description": _card_description(content),
+        },
     }
-    facets = link_facets(content.text)
+
+
+def _card_description(content: Content) -> str:
+    """The excerpt the text carries between its title and its link (formatting's
+    `compose_short` joins the three with blank lines; the title may come shortened)."""
+    paragraphs = [
+        part.strip() for part in content.text.replace(content.canonical_url, "").split("\n\n")
+    ]
+    title = content.title.strip()
+    if paragraphs and title and title.startswith(paragraphs[0].rstrip("…").rstrip()):
+        paragraphs = paragraphs[1:]
+    return "\n\n".join(part for part in paragraphs if part)
+
+
+def _record(text: str, language: str, embed: dict | None = None) -> dict:
+    record = {"$type": POST_COLLECTION, "text": text, "createdAt": _now_iso()}
+    facets = link_facets(text)
     if facets:
         record["facets"] = facets
-    # `Content` carries no language yet; use it as soon as it does.
-    language = getattr(content, "language", "")
     if language:
         record["langs"] = [language]
     if embed:
@@ -312,17 +381,13 @@ def _post_url(handle: str, rkey: str) -> str:
     return f"https://bsky.app/profile/{handle}/post/{rkey}"
 
 
-def _create_post(
-    session: _Session, account: Account, content: Content, embed: dict | None
-) -> Outcome:
-    rkey = record_key(content.idempotency_key)
-    repo = session.credentials.get("did") or account.account_id or session.handle
+def _create(session: _Session, repo: str, rkey: str, record: dict) -> Outcome:
     body = {
         "repo": repo,
         "collection": POST_COLLECTION,
         "rkey": rkey,
         "validate": True,
-        "record": _record(content, embed),
+        "record": record,
     }
     response = session.request("POST", "com.atproto.repo.createRecord", json=body)
     url = _post_url(session.handle, rkey)
@@ -340,6 +405,22 @@ def _create_post(
         # Looked for and not there: resending with the same record key is safe.
         return _nothing_posted(_classify(response))
     return _classify(response)
+
+
+def _first_comment(session: _Session, repo: str, content: Content, post: Outcome) -> dict:
+    """The reply's own outcome: whatever becomes of it, the post stays published."""
+    if not post.cid:
+        return {"status": "failed", "error": "The PDS did not tell the post's CID to reply to."}
+    parent = {"uri": post.uri, "cid": post.cid}
+    record = _record(content.first_comment, content.language)
+    record["reply"] = {"root": parent, "parent": parent}
+    try:
+        reply = _create(session, repo, reply_key(post.post_id), record)
+    except Stop as stop:
+        reply = stop.outcome
+    if reply.kind != PUBLISHED:
+        return {"status": "failed", "error": reply.error}
+    return {"status": "published", "id": reply.post_id, "url": reply.url}
 
 
 def _may_exist(response: httpx.Response) -> bool:
