@@ -322,6 +322,12 @@ class MediaFile(db.Model):
         Float, nullable=False, default=0.0, server_default="0"
     )
     storage_key: Mapped[str] = mapped_column(String(255), nullable=False)
+    # The video this one is the H.264/AAC MP4 copy of, made by the worker for a platform
+    # that takes nothing else: one copy per original (every platform takes the same), kept
+    # for the next delivery, gone with the original, never listed.
+    derived_from: Mapped[str | None] = mapped_column(
+        ForeignKey("media.id", ondelete="CASCADE"), unique=True, nullable=True
+    )
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 

@@ -1,13 +1,14 @@
 """What a delivery sends: the post shaped for its platform (a short post with the title, an
 excerpt and the permalink, or the whole post with a canonical link) plus its media, each
-image fitted to the platform's limits; or, for a standalone social post, the target's own
-text, title and link."""
+image fitted to the platform's limits and each video in a form the platform plays; or, for
+a standalone social post, the target's own text, title and link."""
 
 from writeas.core.models import Delivery, MediaFile
 from writeas.crossposting import formatting
 from writeas.crossposting.platforms.base import IMAGE, Content, Media, Platform
 from writeas.http.urls import collection_url, post_url, site_url
 from writeas.services import media as media_files
+from writeas.services.video import VideoError
 from writeas.text.rendering import render_markdown
 
 
@@ -19,14 +20,34 @@ def permalink(delivery: Delivery) -> str:
     return post_url(post.id, base)
 
 
+def _playable(item: MediaFile, platform: Platform) -> MediaFile:
+    """The video itself, or its H.264/AAC MP4 copy where the platform refuses its
+    container or codecs (made here, in the worker, never in the request: encoding takes
+    as long as the video). A video FFmpeg can't convert fails the delivery for good."""
+    limits = platform.video_limits
+    if limits is None or not limits.takes_h264_copy:
+        return item
+    if limits.takes_as_is(item.mime_type, item.video_codec, item.audio_codec):
+        return item
+    try:
+        return media_files.h264_copy(item)
+    except VideoError as error:
+        raise ValueError(
+            f"Video {item.id} can't be converted to H.264 for {platform.name}: {error}."
+        ) from None
+
+
 def _media(item: MediaFile, platform: Platform, details: dict, base: str) -> Media:
     """An image is fitted to the platform's byte limit now; a video is streamed from the
     store by the adapter, so only its description travels."""
+    image = getattr(item, "kind", IMAGE) == IMAGE
+    if not image:
+        item = _playable(item, platform)
     url = site_url(base) + media_files.public_path(item)
     described = {
         "alt_text": item.alt_text, "url": url, "width": item.width, "height": item.height,
     }
-    if getattr(item, "kind", IMAGE) == IMAGE:
+    if image:
         data, mime_type = media_files.fit(item, platform.limits_for(details).max_bytes)
         filename = f"{item.id}.{mime_type.split('/')[1]}"
         return Media(data, mime_type, filename=filename, size=len(data), **described)

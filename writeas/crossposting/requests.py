@@ -113,11 +113,12 @@ def _video_problem(limits: VideoLimits, item) -> str:
         return f"long: {item.duration:.1f} s; the limit is {limits.max_seconds:g} s"
     if item.duration < limits.min_seconds:
         return f"short: {item.duration:.1f} s; the minimum is {limits.min_seconds:g} s"
-    if item.mime_type not in limits.containers:
+    # A container or codec the platform refuses is transcoded by the worker to an
+    # H.264/AAC MP4, if it takes that.
+    if item.mime_type not in limits.containers and not limits.takes_h264_copy:
         return f"odd a file: {item.mime_type} isn't one of {', '.join(sorted(limits.containers))}"
     codec = (getattr(item, "video_codec", "") or "").lower()
-    # A codec the platform refuses is transcoded to H.264 by the worker, if it takes that.
-    if codec and codec not in limits.codecs and "h264" not in limits.codecs:
+    if codec and codec not in limits.codecs and not limits.takes_h264_copy:
         return f"odd an encoding: {codec} isn't one of {', '.join(sorted(limits.codecs))}"
     if limits.aspect_ratios and item.height:
         low, high = limits.aspect_ratios

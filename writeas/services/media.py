@@ -5,15 +5,22 @@ An upload arrives as a stream (the form parser keeps a large one on disk, not in
 and goes on to the store as one. Each file has an unguessable public address,
 `/media/<id>.<ext>`, for the platforms that fetch media themselves; deleting the file ends
 it, so it is refused while a waiting delivery still needs the file.
+
+A video some platform can't take as uploaded gets one H.264/AAC MP4 copy, made by the
+worker when a delivery first needs it (`h264_copy`): a row of its own, pointing at the
+original, never listed, deleted with it.
 """
 
 import io
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from typing import IO, Any
 
+from sqlalchemy import delete as delete_rows
 from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
 
 from writeas import settings
 from writeas.core.db import db
@@ -182,7 +189,9 @@ def page_of_user(user: User | None, args: Mapping) -> tuple[list[MediaFile], str
     """The user's media, newest first, a page at a time (`?type=&limit=&cursor=`)."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
-    query = select(MediaFile).where(MediaFile.user_id == user.id)
+    query = select(MediaFile).where(
+        MediaFile.user_id == user.id, MediaFile.derived_from.is_(None)
+    )
     declared = args.get("type")
     if declared not in (None, ""):
         if declared not in KINDS:
@@ -207,7 +216,59 @@ def delete(media_id: Any, user: User | None) -> None:
     item = owned(media_id, user)
     if in_use(item):
         raise ServiceError(409, "A crosspost waiting to be sent uses this file.")
-    key = item.storage_key
+    keys = [item.storage_key, *db.session.scalars(
+        select(MediaFile.storage_key).where(MediaFile.derived_from == item.id)
+    )]
+    db.session.execute(delete_rows(MediaFile).where(MediaFile.derived_from == item.id))
     db.session.delete(item)
     db.session.commit()
-    media_store.current().delete(key)
+    store = media_store.current()
+    for key in keys:
+        store.delete(key)
+
+
+def h264_copy(item: MediaFile) -> MediaFile:
+    """The video as an H.264/AAC MP4, for a platform that takes nothing else: the copy made
+    for an earlier delivery, or one made now (for the worker: it takes as long as the
+    video does to encode). `video.VideoError` if FFmpeg can't convert it."""
+    made = _copy_of(item)
+    if made is not None:
+        return made
+    media_id = new_id()
+    key = storage_key(media_id, video.MP4)
+    store = media_store.current()
+    with tempfile.TemporaryDirectory() as folder:
+        converted = os.path.join(folder, "copy.mp4")
+        with open_stream(item) as source:
+            found = video.transcode_h264(source, converted)
+        size = os.path.getsize(converted)
+        with open(converted, "rb") as stream:
+            store.put(key, stream, video.MP4)
+    copy = MediaFile(
+        id=media_id, user_id=item.user_id, alt_text=item.alt_text, storage_key=key,
+        derived_from=item.id, kind=VIDEO, mime_type=video.MP4, width=found.width,
+        height=found.height, size=size, duration=found.duration,
+        video_codec=found.video_codec, audio_codec=found.audio_codec,
+        frame_rate=found.frame_rate,
+    )
+    try:
+        db.session.add(copy)
+        db.session.commit()
+    except IntegrityError:
+        # Another worker's delivery of the same video made its copy first (or the
+        # original was deleted meanwhile, and then there is none to find).
+        db.session.rollback()
+        store.delete(key)
+        made = _copy_of(item)
+        if made is None:
+            raise ServiceError(404, f"Media `{item.id}` not found.") from None
+        return made
+    except BaseException:
+        db.session.rollback()
+        store.delete(key)
+        raise
+    return copy
+
+
+def _copy_of(item: MediaFile) -> MediaFile | None:
+    return db.session.scalar(select(MediaFile).where(MediaFile.derived_from == item.id))

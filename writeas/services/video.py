@@ -26,6 +26,7 @@ _IMAGE_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"mif1", b"msf1", b"avif", 
 # Width × height refused before the first frame is decoded: 8K (7680×4320) and no more.
 _MAX_PIXELS = 7680 * 4320
 _DEFAULT_RATE = Fraction(30)
+UNREADABLE = "Parameter `file` is not a video we can read."
 
 
 class VideoError(ValueError):
@@ -38,8 +39,8 @@ class Probe:
     duration: float  # seconds
     width: int
     height: int
-    video_codec: str  # FFmpeg's name: "h264", "hevc", "vp9", "av1", "mpeg4", …
-    audio_codec: str  # "" when there is no sound
+    video_codec: str  # FFmpeg's name of the format: "h264", "hevc", "vp9", "av1", "mpeg4", …
+    audio_codec: str  # "aac", "mp3", "opus", …; "" when there is no sound
     frame_rate: float
 
 
@@ -82,11 +83,11 @@ def _head(readable: IO[bytes] | str) -> bytes:
     return head
 
 
-def _opened(readable: IO[bytes] | str, mode: str = "r", **options):
+def _opened(readable: IO[bytes] | str, unreadable: str = UNREADABLE):
     try:
-        return av.open(readable, mode, metadata_errors="ignore", **options)
+        return av.open(readable, metadata_errors="ignore")
     except (av.FFmpegError, OSError, ValueError):
-        raise VideoError("Parameter `file` is not a video we can read.") from None
+        raise VideoError(unreadable) from None
 
 
 def probe(source: Source) -> Probe:
@@ -98,18 +99,18 @@ def probe(source: Source) -> Probe:
             try:
                 return _described(container, mime_type)
             except (av.FFmpegError, OSError) as error:
-                raise VideoError("Parameter `file` is not a video we can read.") from error
+                raise VideoError(UNREADABLE) from error
 
 
 def _described(container, mime_type: str) -> Probe:
     if _DEMUXERS[mime_type] not in container.format.name.split(","):
-        raise VideoError("Parameter `file` is not a video we can read.")
+        raise VideoError(UNREADABLE)
     if not container.streams.video:
         raise VideoError("Parameter `file` has no video in it.")
     stream = container.streams.video[0]
     width, height = stream.codec_context.width, stream.codec_context.height
     if not width or not height:
-        raise VideoError("Parameter `file` is not a video we can read.")
+        raise VideoError(UNREADABLE)
     if width * height > _MAX_PIXELS:
         raise VideoError("Video is too large a picture (over 7680×4320).")
     if next(container.decode(stream), None) is None:
@@ -126,10 +127,16 @@ def _described(container, mime_type: str) -> Probe:
         duration=round(duration, 3),
         width=width,
         height=height,
-        video_codec=stream.codec_context.name,
-        audio_codec=audio[0].codec_context.name if audio else "",
+        video_codec=_codec(stream),
+        audio_codec=_codec(audio[0]) if audio else "",
         frame_rate=round(float(_rate(stream)), 3),
     )
+
+
+def _codec(stream) -> str:
+    """The format's name, not the decoder's (FFmpeg decodes MP3 with "mp3float"), so
+    platforms' lists can name formats."""
+    return stream.codec_context.codec.canonical_name
 
 
 def _rate(stream) -> Fraction:
@@ -140,22 +147,22 @@ def transcode_h264(source: Source, destination: str | Path) -> Probe:
     """`source` re-encoded as H.264 video (yuv420p, even dimensions) with AAC sound in an
     MP4 whose index comes first (so platforms can start reading before the end), written
     to `destination`; answers the copy's probe. For the worker: it takes as long as the
-    video does to encode."""
-    with (
-        _readable(source) as readable,
-        _opened(readable) as source_file,
-        _opened(str(destination), "w", format="mp4", options={"movflags": "+faststart"}) as out,
-    ):
+    video does to encode. A `VideoError` says why not, as the end of "can't be converted
+    to H.264: …"."""
+    with _readable(source) as readable, _opened(readable, "FFmpeg can't read it") as source_file:
         try:
-            _copy_as_h264(source_file, out)
+            with av.open(
+                str(destination), "w", format="mp4", options={"movflags": "+faststart"}
+            ) as out:
+                _copy_as_h264(source_file, out)
         except (av.FFmpegError, OSError) as error:
-            raise VideoError("The video can't be converted to H.264.") from error
+            raise VideoError(f"FFmpeg failed while encoding it ({error})") from error
     return probe(destination)
 
 
 def _copy_as_h264(source_file, out) -> None:
     if not source_file.streams.video:
-        raise VideoError("Parameter `file` has no video in it.")
+        raise VideoError("it holds no video")
     video_in = source_file.streams.video[0]
     # 4:2:0 chroma halves the picture both ways, so H.264 needs even dimensions.
     width = max(2, video_in.codec_context.width // 2 * 2)

@@ -156,17 +156,36 @@ class MediaLimits:
 @dataclass(frozen=True)
 class VideoLimits:
     """What a platform accepts of a video; a request beyond it is refused up front (400)
-    naming the platform and the limit. `aspect_ratios` is (min, max) of width/height."""
+    naming the platform and the limit. `aspect_ratios` is (min, max) of width/height.
+    `codecs` and `audio_codecs` are FFmpeg's names, as the probe gives them; a video in a
+    container or codec the platform refuses is sent as an H.264/AAC MP4 copy, made by
+    the worker, where the platform takes that."""
 
     max_videos: int = 1
     max_bytes: int = 0
     min_seconds: float = 0.0
     max_seconds: float = 0.0
     codecs: frozenset[str] = frozenset({"h264", "hevc"})
+    audio_codecs: frozenset[str] = frozenset({"aac", "mp3"})
     containers: frozenset[str] = frozenset({"video/mp4", "video/quicktime"})
     aspect_ratios: tuple[float, float] | None = None
     # Whether a video goes with images in one post (a carousel) on this platform.
     mixes_with_images: bool = False
+
+    def takes_as_is(self, mime_type: str, video_codec: str, audio_codec: str) -> bool:
+        """Whether the file goes as uploaded (a silent video has no audio codec)."""
+        return (
+            mime_type in self.containers
+            and video_codec in self.codecs
+            and (not audio_codec or audio_codec in self.audio_codecs)
+        )
+
+    @property
+    def takes_h264_copy(self) -> bool:
+        return (
+            "video/mp4" in self.containers and "h264" in self.codecs
+            and "aac" in self.audio_codecs
+        )
 
 
 class OptionError(ValueError):

@@ -50,6 +50,7 @@ LIMITS = MediaLimits(max_images=4, max_bytes=16 * 1024 * 1024, max_alt_text=1500
 VIDEO_LIMITS = VideoLimits(
     max_bytes=99 * 1024 * 1024,
     codecs=frozenset({"h264", "hevc", "vp8", "vp9", "av1"}),
+    audio_codecs=frozenset({"aac", "mp3", "opus", "vorbis"}),
     containers=frozenset({"video/mp4", "video/quicktime", "video/webm"}),
 )
 VISIBILITIES = ("public", "unlisted", "private", "direct")

@@ -60,6 +60,7 @@ VIDEO_LIMITS = VideoLimits(
     min_seconds=3.0,
     max_seconds=600.0,
     codecs=frozenset({"h264", "hevc", "vp8", "vp9"}),
+    audio_codecs=frozenset({"aac", "mp3", "opus", "vorbis"}),
     containers=frozenset({"video/mp4", "video/webm", "video/quicktime"}),
 )
 PIXELS = (360, 4096)  # each side of a video

@@ -70,6 +70,7 @@ VIDEO_LIMITS = VideoLimits(
     max_bytes=256 * 1024**3,
     max_seconds=12 * 3600.0,
     codecs=frozenset({"h264", "hevc", "vp9", "av1"}),
+    audio_codecs=frozenset({"aac", "mp3", "opus", "vorbis"}),
     containers=frozenset(
         {
             "video/mp4",
