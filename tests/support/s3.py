@@ -9,7 +9,6 @@ a bucket of its own (`new_bucket`), so tests never see each other's files.
 
 import atexit
 import ctypes
-import os
 import signal
 import subprocess
 import tempfile
@@ -18,6 +17,7 @@ import uuid
 
 import boto3
 import httpx
+from processes import stop_group
 from serving import BIN, free_port
 
 # moto takes any keys; these only have to be present.
@@ -69,16 +69,7 @@ class S3Server:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(5)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(5)
+        stop_group(process, 5)
 
     def client(self):
         return boto3.session.Session().client(

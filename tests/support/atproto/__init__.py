@@ -16,7 +16,6 @@ import json
 import os
 import secrets
 import shutil
-import signal
 import subprocess
 import tempfile
 import time
@@ -24,6 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import httpx
+from processes import stop_group
 from serving import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -101,16 +101,7 @@ class _Process:
 
     def stop(self) -> None:
         process, self._process = self._process, None
-        if process is None:
-            return
-        try:
-            os.killpg(process.pid, signal.SIGTERM)
-            process.wait(10)
-        except ProcessLookupError:
-            pass
-        except subprocess.TimeoutExpired:
-            os.killpg(process.pid, signal.SIGKILL)
-            process.wait(10)
+        stop_group(process, 10)
 
     def log_tail(self, lines: int = 40) -> str:
         path = self.workdir / "server.log"

@@ -27,7 +27,6 @@ import base64
 import json
 import os
 import shutil
-import signal
 import subprocess
 import sys
 import tempfile
@@ -37,6 +36,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import httpx
+from processes import stop_group
 from serving import free_port
 
 HERE = Path(__file__).resolve().parent
@@ -170,15 +170,7 @@ class Peer:
         """Stop the peer (SIGTERM to its process group, SIGKILL if it lingers). Its
         directory, and so everything it keeps, stays for the next `start()`."""
         process, self._process = self._process, None
-        if process is not None:
-            try:
-                os.killpg(process.pid, signal.SIGTERM)
-                process.wait(timeout)
-            except ProcessLookupError:
-                pass
-            except subprocess.TimeoutExpired:
-                os.killpg(process.pid, signal.SIGKILL)
-                process.wait(timeout)
+        stop_group(process, timeout)
         if self._log is not None:
             self._log.close()
             self._log = None
