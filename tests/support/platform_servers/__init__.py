@@ -9,7 +9,7 @@ import socket
 import threading
 from contextlib import contextmanager
 
-from flask import request
+from flask import Response, request
 from werkzeug.serving import make_server
 
 from writeas.crossposting.platforms.base import Content
@@ -26,6 +26,13 @@ def running(app):
     finally:
         server.shutdown()
         thread.join(timeout=5)
+
+
+def drop_connection() -> Response:
+    """The connection goes down before any answer: the client sees none (werkzeug treats
+    the failed write of this response as a dropped connection)."""
+    request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
+    return Response("")
 
 
 def closed_port_url() -> str:

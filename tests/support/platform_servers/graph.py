@@ -24,7 +24,7 @@ from datetime import UTC, datetime
 import httpx
 from flask import Flask, jsonify, request
 
-from platform_servers import recorded, running
+from platform_servers import drop_connection, recorded, running
 
 VERSION = "v21.0"
 CAPTION_LIMIT = 2200
@@ -101,6 +101,7 @@ class State(Switches):
     photos: dict[str, dict] = field(default_factory=dict)
     videos: dict[str, dict] = field(default_factory=dict)
     comments: list[dict] = field(default_factory=list)
+    drop_photo: int | None = None  # the Nth photo is stored, then the line drops
 
     def page(self, page_id: str) -> dict | None:
         return next((p for p in self.pages if p["id"] == page_id), None)
@@ -549,6 +550,8 @@ def _photo(state: State, page: str, values: dict):
         "alt_text_custom": values.get("alt_text_custom"),
         "published": published,
     }
+    if len(state.photos) == state.drop_photo:
+        return drop_connection()
     if not published:
         return jsonify(id=photo_id)
     message = values.get("message") or values.get("caption") or ""

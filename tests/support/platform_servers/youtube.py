@@ -12,13 +12,12 @@ URI is what authorises them.
 
 import itertools
 import re
-import socket
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
 from flask import Flask, Response, jsonify, request
 
-from platform_servers import recorded
+from platform_servers import drop_connection, recorded
 
 CHUNK_UNIT = 256 * 1024
 TITLE_CHARACTERS = 100
@@ -97,13 +96,6 @@ def _oauth_error(code: int, error: str, description: str):
     response = jsonify(error=error, error_description=description)
     response.status_code = code
     return response
-
-
-def _drop() -> Response:
-    """The connection goes down before any answer: the client sees none (werkzeug treats
-    the failed write of this response as a dropped connection)."""
-    request.environ["werkzeug.socket"].shutdown(socket.SHUT_RDWR)
-    return Response("")
 
 
 def _bearer() -> str:
@@ -388,13 +380,13 @@ def create(state: State) -> Flask:
         state.chunks += 1
         if state.drop_chunk == state.chunks:
             session["data"] += body[: len(body) // 2]
-            return _drop()
+            return drop_connection()
         session["data"] += body
         if not final:
             return held(session)
         video = complete(session)
         if state.drop_completion:
-            return _drop()
+            return drop_connection()
         return jsonify(_video_json(state, video, session["parts"])), 201
 
     def complete(session: dict) -> dict:
@@ -469,7 +461,7 @@ def create(state: State) -> Flask:
         }
         state.threads.append(thread)
         if state.drop_comment_answer:
-            return _drop()
+            return drop_connection()
         return jsonify(_thread_json(thread, state.channel))
 
     @app.get("/youtube/v3/commentThreads")
