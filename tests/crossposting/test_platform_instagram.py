@@ -233,15 +233,16 @@ def test_a_story_has_no_caption(base, http, state, account, host):
         ({"format": "stories"}, 0, 61, "at most 60 seconds"),
     ],
 )
-def test_what_instagram_cant_post_is_refused_before_sending(
-    base, http, state, account, host, options, count, seconds, words
-):
+def test_what_instagram_cant_post_is_refused_before_sending(host, options, count, seconds, words):
     media = [image(host, f"{n}.jpg") for n in range(count)]
     if seconds:
         media.append(video(host, seconds=seconds))
-    outcome = Instagram().publish(http, base, account, content(media, options=options))
-    assert outcome.kind == PERMANENT and words in outcome.error
-    assert state.requests == []
+    assert words in Instagram().refuse(media, options)
+
+
+def test_what_instagram_can_post_is_not_refused(host):
+    assert Instagram().refuse([image(host)], {}) is None
+    assert Instagram().refuse([video(host, seconds=30)], {"format": "reels"}) is None
 
 
 def test_over_long_caption_is_refused_in_metas_words(base, http, state, account, host):

@@ -217,12 +217,11 @@ def test_a_carousel_of_one_aspect_ratio(http, server, state, account):
     assert state.pins[0]["alt_text"] == "Pods"
 
 
-def test_a_carousel_of_mixed_aspect_ratios_is_refused(http, server, state, account):
-    images = [image(600, 900), image(800, 600)]
-    outcome = Pinterest().publish(http, server, account, content(media=images))
-    assert outcome.kind == PERMANENT
-    assert "one aspect ratio" in outcome.error and "800×600" in outcome.error
-    assert not requests_to(state, "/v5/pins") and not state.pins
+def test_a_carousel_of_mixed_aspect_ratios_is_refused():
+    refusal = Pinterest().refuse([image(600, 900), image(800, 600)], {})
+    assert "one aspect ratio" in refusal and "800×600" in refusal
+    assert Pinterest().refuse([image(600, 900), image(400, 600)], {}) is None
+    assert Pinterest().refuse([], {}) == "A Pinterest pin needs an image or a video."
 
 
 def test_over_limit_input_is_refused_in_pinterests_words(http, server, state, account):
@@ -333,10 +332,10 @@ def test_an_upload_s3_refuses_is_reported_in_its_words(http, server, state, acco
     assert not state.uploads and not state.pins
 
 
-def test_a_video_goes_alone(http, server, state, account):
-    outcome = Pinterest().publish(http, server, account, content(media=[video(), image()]))
-    assert outcome.kind == PERMANENT
-    assert not requests_to(state, "/v5/media")
+def test_a_video_goes_alone():
+    for media in ([video(), image()], [image(), video()], [video(), video()]):
+        assert Pinterest().refuse(media, {}) == "A Pinterest video pin carries one video only."
+    assert Pinterest().refuse([video()], {}) is None
 
 
 def test_a_lost_answer_before_the_pin_is_safe_to_retry(http, account):

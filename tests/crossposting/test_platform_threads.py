@@ -156,9 +156,8 @@ def test_a_video_meta_cant_download_is_refused_with_its_error(base, http, state,
 
 def test_over_the_limits_is_refused(base, http, state, host):
     many = [image(host, f"{n}.png") for n in range(21)]
-    outcome = Threads().publish(http, base, account(), content(many))
-    assert outcome.kind == PERMANENT and "at most 20" in outcome.error
-    assert state.requests == []
+    assert "at most 20" in Threads().refuse(many, {})
+    assert Threads().refuse(many[:20], {}) is None
     outcome = Threads().publish(http, base, account(), content(text="x" * 501))
     assert (outcome.kind, outcome.error) == (
         PERMANENT,

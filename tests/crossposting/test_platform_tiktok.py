@@ -300,12 +300,18 @@ def test_a_video_longer_than_the_creator_may_post_is_refused(http, server, state
     assert not calls(state, INIT)
 
 
-def test_videos_outside_tiktoks_sizes_and_mixed_posts_are_refused(http, server, state, account):
+def test_videos_outside_tiktoks_sizes_are_refused(http, server, state, account):
     small = TikTok().publish(http, server, account, content(media=[video(width=320, height=240)]))
     assert small.kind == PERMANENT and "320×240" in small.error
-    mixed = TikTok().publish(http, server, account, content(media=[video(), photo("a")]))
-    assert mixed.kind == PERMANENT
     assert not calls(state, INIT) and not state.publishes
+
+
+def test_a_post_is_one_video_or_photos_alone():
+    assert TikTok().refuse([video(), photo("a")], {}) == (
+        "A TikTok post is one video, or photos alone."
+    )
+    assert TikTok().refuse([], {}) == "A TikTok post needs a video or photos."
+    assert TikTok().refuse([photo("a"), photo("b")], {}) is None
 
 
 def test_a_caption_is_fitted_to_tiktoks_utf16_count(http, server, state, account):

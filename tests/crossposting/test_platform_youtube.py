@@ -379,12 +379,11 @@ def test_a_description_over_5000_bytes_is_refused_in_youtubes_words(http, server
     assert state.sessions == {} and state.videos == {}
 
 
-def test_a_post_is_one_video(http, server, state, account):
+def test_a_post_is_one_video():
     image = Media(b"\x89PNG\r\n\x1a\n", "image/png")
-    for media in ([], [image], [video(), video()]):
-        outcome = youtube().publish(http, server, account, content(media=media))
-        assert outcome.kind == PERMANENT
-    assert state.requests == []
+    for media in ([], [image], [video(), video()], [video(), image]):
+        assert youtube().refuse(media, {}) == "A YouTube post is one video, and only that."
+    assert youtube().refuse([video()], {}) is None
 
 
 @pytest.mark.parametrize(

@@ -24,9 +24,12 @@ from calls import count
 from deliveries import delivery_row, time_passes
 from media_samples import jpeg_with_gps, video
 from platform_servers import graph, pinterest, running, threads, tiktok, youtube
+from sqlalchemy import select
 
 from writeas.core.clock import utcnow
+from writeas.core.db import db
 from writeas.core.models import Delivery
+from writeas.crossposting import delivery as engine
 from writeas.crossposting.platforms.youtube import until_quota_reset
 
 BLOG_POST = {"title": "Seed saving", "body": "Keep the best pods. Dry them well."}
@@ -314,6 +317,13 @@ REFUSALS = [
     pytest.param("pinterest", {"board_id": ""}, "pinterest needs a `board_id`", id="no-board"),
     pytest.param("tiktok", {"options": {}}, "TikTok needs option `privacy_level`",
                  id="no-privacy-level"),
+    # Text alone, where a post is media.
+    pytest.param("youtube", {}, "A YouTube post is one video", id="youtube-text-only"),
+    pytest.param("tiktok", {}, "A TikTok post needs a video or photos", id="tiktok-text-only"),
+    pytest.param("instagram", {}, "Instagram posts need an image or a video",
+                 id="instagram-text-only"),
+    pytest.param("pinterest", {}, "A Pinterest pin needs an image or a video",
+                 id="pinterest-text-only"),
 ]
 
 
@@ -464,3 +474,37 @@ def test_a_connection_lost_mid_upload_never_makes_a_second_post(
         assert held[0]["id"] == row.remote_id and held[0]["media"] == served(web, media)
     else:
         assert "check the account" in row.error
+
+
+@pytest.mark.parametrize("profile", ["youtube"], indirect=True)
+def test_a_worker_that_outlives_its_lease_stops_and_the_video_is_posted_once(
+    app, web, profile, platform, channel
+):
+    """A worker stalls past its lease (a long conversion, an overloaded host) just as it
+    asks YouTube for an upload session. The sweep presumes it dead and another worker
+    posts the video. When the first wakes it must find its lease gone and stop, not upload
+    the video a second time or write over the second worker's result."""
+    state, _ = platform
+    media = upload(web, "video")
+    second: list = []
+
+    def stall_past_the_lease():
+        state.on_session_start = None  # the second worker's session opens at once
+        with app.app_context():
+            [row] = db.session.scalars(select(Delivery)).all()
+            row.locked_until = datetime(2020, 1, 1)  # the lease ran out long ago
+            db.session.commit()
+            queued: list[str] = []
+            engine.sweep(queued.append)
+            second.extend(engine.run(delivery_id) for delivery_id in queued)
+            db.session.remove()
+
+    state.on_session_start = stall_past_the_lease
+    result = only_result(crosspost(web, profile, channel, media))
+
+    assert len(second) == 1  # the sweep passed the delivery on, and it ran
+    row = delivery_row(app, result["id"])
+    [video_held] = profile.posts(state)
+    assert (row.status, row.remote_id, row.attempts) == ("published", video_held["id"], 2)
+    assert len(state.sessions) == 2  # the first worker's session was never used
+    assert result["status"] == "published"

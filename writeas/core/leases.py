@@ -3,7 +3,7 @@ keep their truth in rows with the same columns, and move a row from queued to se
 with one conditional UPDATE, so of several workers handed the same id only one wins, and
 its lease tells the sweep when that worker must be presumed dead."""
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from sqlalchemy import or_, update
 
@@ -36,3 +36,18 @@ def claim(model, row_id: str, lease: timedelta) -> bool:
     ).rowcount
     db.session.commit()
     return bool(claimed)
+
+
+def renew(model, row_id: str, held_until: datetime, lease: timedelta) -> datetime | None:
+    """Extend a lease the caller still holds: `held_until` is the expiry it was given, and
+    the row keeps it only while nobody has taken the row since. None when the lease is
+    lost. The sweep takes an expired row over with this same conditional UPDATE, so a
+    worker renewing at the last moment and the sweep can't both win. The caller commits."""
+    until = max(utcnow() + lease, held_until)
+    renewed = db.session.execute(
+        update(model)
+        .where(model.id == row_id, model.status == SENDING, model.locked_until == held_until)
+        .values(locked_until=until)
+        .execution_options(synchronize_session=False)
+    ).rowcount
+    return until if renewed else None

@@ -8,6 +8,12 @@ platform's own reset time (which pauses every delivery to that account); failed 
 platform's own words; or `unconfirmed` when a request may have been applied and the
 platform gives us no way to make a retry safe. A worker that dies mid-delivery leaves an
 expired lease, which the sweep resolves the same way.
+
+A live worker renews its lease before each step that could create something (after the
+media are converted, and whenever the adapter stores a handle), so an upload or a
+conversion longer than the lease is not mistaken for a dead worker. A worker that finds its
+lease gone (it stalled past it and the sweep passed the delivery on) stops at once and
+writes nothing: the delivery is the next worker's.
 """
 
 import logging
@@ -98,6 +104,32 @@ def _fail(delivery: Delivery, status: str, error: str) -> None:
     delivery.locked_until = None
 
 
+class LeaseLost(Exception):
+    """The sweep took the delivery from this worker."""
+
+
+@dataclass
+class _Lease:
+    """The lease a worker holds on a delivery and on its account."""
+
+    delivery_id: str
+    channel_id: int
+    until: datetime
+
+    def keep(self) -> None:
+        """Renew both, or raise `LeaseLost`; the caller commits."""
+        until = leases.renew(Delivery, self.delivery_id, self.until, lease())
+        if until is None:
+            raise LeaseLost(self.delivery_id)
+        self.until = until
+        db.session.execute(
+            update(Channel)
+            .where(Channel.id == self.channel_id)
+            .values(busy_until=until)
+            .execution_options(synchronize_session=False)
+        )
+
+
 @dataclass(frozen=True)
 class Attempt:
     """What a run did: when to run the delivery again (None: no need), and whether it held
@@ -128,10 +160,14 @@ def run(delivery_id: str) -> Attempt:
         _requeue(delivery, wait, count_attempt=False)
     else:
         held = True
+        lease_held = _Lease(delivery.id, channel.id, delivery.locked_until)
         try:
-            outcome = _send(delivery, channel)
-        finally:
-            channel.busy_until = None
+            outcome = _send(delivery, channel, lease_held)
+        except LeaseLost:
+            db.session.rollback()
+            log.warning("Delivery %s outlived its lease; the sweep passed it on.", delivery_id)
+            return Attempt()
+        channel.busy_until = None
         _apply(delivery, channel, outcome)
     delivery.updated = utcnow()
     db.session.commit()
@@ -176,7 +212,7 @@ def next_for_account(delivery_id: str) -> str | None:
     return waiting.id
 
 
-def _send(delivery: Delivery, channel: Channel) -> Outcome:
+def _send(delivery: Delivery, channel: Channel, held: _Lease) -> Outcome:
     platform = channels.platform_of(channel.platform)
     try:
         files = [db.session.get(MediaFile, i) for i in delivery.media_ids]
@@ -184,11 +220,16 @@ def _send(delivery: Delivery, channel: Channel) -> Outcome:
             # Deleting media a waiting delivery uses is refused (409); one deleted anyway
             # (with its account) must not be sent without it and called published.
             raise ValueError("Media this crosspost was to carry has been deleted.")
+        refusal = platform.refuse(files, (delivery.target or {}).get("options") or {})
+        if refusal:
+            raise ValueError(refusal)
         body = content_builder.build(delivery, platform, files, channel.details or {})
         account = channels.account(channel)
     except (ServiceError, ValueError) as error:
         return Outcome(PERMANENT, error=getattr(error, "message", None) or str(error))
-    body.saver = _saver(delivery.id)
+    held.keep()  # a conversion may have taken a while
+    db.session.commit()
+    body.saver = _saver(delivery.id, held)
     before = dict(account.credentials)
     outcome = _attempt(platform, channel, account, body, delivery.id)
     if not outcome.credentials and account.credentials != before:
@@ -210,16 +251,20 @@ def _attempt(
                     return found
                 body.remember(**{LOOK_FIRST: ""})
             return platform.publish(http, channel.base_url, account, body)
+        except LeaseLost:
+            raise
         except Exception as error:  # a bug in an adapter must not lose the delivery
             log.exception("Adapter %s failed on delivery %s", platform.name, delivery_id)
             return Outcome(UNKNOWN, error=f"Internal error while sending: {type(error).__name__}")
 
 
-def _saver(delivery_id: str):
+def _saver(delivery_id: str, held: _Lease):
     """Stores an adapter's `Content.remember` at once, in its own commit: the handle must
-    be on the row before the call that could create something is made."""
+    be on the row before the call that could create something is made. The lease is
+    renewed in the same commit, or the adapter is stopped (`LeaseLost`) before that call."""
 
     def save(state: dict) -> None:
+        held.keep()
         db.session.execute(
             update(Delivery).where(Delivery.id == delivery_id).values(platform_state=state)
         )
@@ -331,6 +376,8 @@ def sweep(enqueue) -> int:
         select(Delivery).where(Delivery.status == Status.SENDING, Delivery.locked_until < now)
     ).all()
     for delivery in stuck:
+        if leases.renew(Delivery, delivery.id, delivery.locked_until, lease()) is None:
+            continue  # its worker renewed the lease after all: it is alive
         stopped = "The worker stopped while sending"
         decision = "unconfirmed"
         if delivery.channel is not None:

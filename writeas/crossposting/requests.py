@@ -147,6 +147,9 @@ def _check_target(channel: Channel, target: dict, files: list, index: int) -> No
         target["options"] = platform.check_options(target["options"])
     except OptionError as error:
         raise ServiceError(400, f"targets[{index}].options: {error}") from None
+    refusal = platform.refuse(files, target["options"])
+    if refusal:
+        raise ServiceError(400, f"targets[{index}]: {refusal}")
 
 
 def _ids(value: Any, where: str) -> list[str]:

@@ -12,6 +12,8 @@ URI is what authorises them.
 
 import itertools
 import re
+import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 
@@ -71,9 +73,12 @@ class State:
     processing_result: str = "succeeded"  # or "failed", "rejected"
     time_left_ms_per_poll: int = 45000
     drop_chunk: int | None = None  # the Nth chunk keeps half its bytes, then the line drops
+    slow_chunk_seconds: float = 0.0  # a chunk is kept, then its answer waits this long
     drop_completion: bool = False  # the last chunk completes the video, then the line drops
     comments_disabled: bool = False
     drop_comment_answer: bool = False  # the comment is stored, then the line drops
+    # Run as an upload session is opened, before the answer (a test stalls the worker there).
+    on_session_start: Callable[[], None] | None = None
     ids: itertools.count = field(default_factory=lambda: itertools.count(1))
 
     def expire_sessions(self) -> None:
@@ -321,6 +326,8 @@ def create(state: State) -> Flask:
         if refusal is not None:
             return refusal
         upload_id = f"ABPtcPp{next(state.ids):06d}"
+        if state.on_session_start is not None:
+            state.on_session_start()
         state.sessions[upload_id] = {
             "metadata": metadata,
             "parts": parts,
@@ -382,6 +389,8 @@ def create(state: State) -> Flask:
             session["data"] += body[: len(body) // 2]
             return drop_connection()
         session["data"] += body
+        if state.slow_chunk_seconds:
+            time.sleep(state.slow_chunk_seconds)
         if not final:
             return held(session)
         video = complete(session)

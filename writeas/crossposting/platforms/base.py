@@ -8,7 +8,7 @@ next, so retry, backoff and "never twice" live in one place.
 
 import io
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
@@ -227,6 +227,13 @@ class Platform:
                 f"{self.name} has no option `{unknown[0]}` (its options: {allowed})."
             )
         return dict(options)
+
+    def refuse(self, media: Sequence, options: Mapping) -> str | None:
+        """Why these files (`Media`, or the stored rows: both have `kind`, `width`,
+        `height` and `duration`) with these options can't make one post here, or None.
+        Asked when the request arrives, for a 400, and by the worker before anything is
+        converted or sent."""
+        return None
 
     def resend_safe(self, account: Account, state: dict) -> bool:
         """Whether sending again after an unknown outcome can't make a second post: the

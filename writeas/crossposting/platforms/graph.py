@@ -496,10 +496,6 @@ class ContainerPlatform(Platform):
     def containers(self, api: Graph, account: Account, content: Content) -> Containers:
         return Containers(api, self.surface, account.account_id, content)
 
-    def refuse(self, content: Content) -> str | None:
-        """Why this content can't be posted here, before anything is sent."""
-        return None
-
     def build(self, containers: Containers, content: Content) -> str:
         raise NotImplementedError
 
@@ -509,9 +505,6 @@ class ContainerPlatform(Platform):
     def publish(
         self, http: httpx.Client, base_url: str, account: Account, content: Content
     ) -> Outcome:
-        refusal = self.refuse(content)
-        if refusal:
-            return Outcome(PERMANENT, error=refusal)
         api = self.session(http, base_url, account)
         containers = self.containers(api, account, content)
         try:

@@ -11,6 +11,8 @@ Instagram accounts linked to the Pages that token manages, and the linked Page's
 token is kept for publishing: Page tokens from a long-lived user token don't expire.
 """
 
+from collections.abc import Mapping, Sequence
+
 import httpx
 
 from writeas.crossposting.platforms import register
@@ -70,8 +72,8 @@ SURFACE = Surface(
 )
 
 
-def _format(content: Content) -> str:
-    return content.options.get("format") or "feed"
+def _format(options: Mapping) -> str:
+    return options.get("format") or "feed"
 
 
 def _bare(handle: str) -> str:
@@ -139,15 +141,15 @@ class Instagram(ContainerPlatform):
         )
 
     def containers(self, api: Graph, account: Account, content: Content) -> Containers:
-        if _format(content) == "stories":
+        if _format(content.options) == "stories":
             # Stories have no caption and are listed apart from the feed.
             return Containers(
                 api, SURFACE, account.account_id, content, listing_edge="stories", match_text=False
             )
         return super().containers(api, account, content)
 
-    def refuse(self, content: Content) -> str | None:
-        media, form = content.media, _format(content)
+    def refuse(self, media: Sequence, options: Mapping) -> str | None:
+        form = _format(options)
         videos = [item for item in media if item.kind == VIDEO]
         if not media:
             return "Instagram posts need an image or a video."
@@ -165,7 +167,7 @@ class Instagram(ContainerPlatform):
         return None
 
     def build(self, containers: Containers, content: Content) -> str:
-        form = _format(content)
+        form = _format(content.options)
         if len(content.media) > 1:
             return containers.carousel(
                 [_item(item) for item in content.media], media_type="CAROUSEL", caption=content.text

@@ -19,6 +19,7 @@ on. The refreshed tokens go back to be stored.
 
 import base64
 import re
+from collections.abc import Mapping, Sequence
 from datetime import UTC, datetime, timedelta
 
 import httpx
@@ -232,19 +233,6 @@ def _pin(content: Content) -> dict:
 def _carousel(content: Content, fields: dict) -> dict:
     """Pinterest has no per-image alt text in a carousel: each card's description says
     what its image shows (its alt text), else the pin's description."""
-    first = content.media[0]
-    for number, media in enumerate(content.media[1:], start=2):
-        if not _same_ratio(first, media):
-            raise Stop(
-                Outcome(
-                    PERMANENT,
-                    error=(
-                        "Pinterest carousel images must share one aspect ratio: image "
-                        f"{number} is {media.width}×{media.height}, image 1 "
-                        f"{first.width}×{first.height}."
-                    ),
-                )
-            )
     items = []
     for media in content.media:
         card = {
@@ -306,12 +294,8 @@ def _video(session: _Session, content: Content, video: Media) -> dict:
 
 
 def _media_source(session: _Session, content: Content, fields: dict) -> dict:
-    media = content.media
-    if not media:
-        raise Stop(Outcome(PERMANENT, error="A pin needs an image or a video."))
-    if any(item.kind == VIDEO for item in media):
-        if len(media) > 1:
-            raise Stop(Outcome(PERMANENT, error="A Pinterest video pin carries one video only."))
+    media = content.media  # an image, images or one video: see `refuse`
+    if media[0].kind == VIDEO:
         return _video(session, content, media[0])
     if len(media) == 1:
         return {"source_type": "image_base64", **_image(media[0])}
@@ -390,6 +374,21 @@ class Pinterest(Platform):
         "cover_image_key_frame_time": "video pins: the second (integer ≥ 0) whose frame is "
         "the cover (default 0)",
     }
+
+    def refuse(self, media: Sequence, options: Mapping) -> str | None:
+        if not media:
+            return "A Pinterest pin needs an image or a video."
+        if any(item.kind == VIDEO for item in media) and len(media) > 1:
+            return "A Pinterest video pin carries one video only."
+        first = media[0]
+        for number, item in enumerate(media[1:], start=2):
+            if not _same_ratio(first, item):
+                return (
+                    "Pinterest carousel images must share one aspect ratio: image "
+                    f"{number} is {item.width}×{item.height}, image 1 "
+                    f"{first.width}×{first.height}."
+                )
+        return None
 
     def check_options(self, options: dict) -> dict:
         checked = super().check_options(options)

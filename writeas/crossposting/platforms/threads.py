@@ -13,6 +13,7 @@ still be good, and the publish itself will say if it isn't.
 
 import re
 import time
+from collections.abc import Mapping, Sequence
 
 import httpx
 
@@ -126,8 +127,8 @@ class Threads(ContainerPlatform):
         _renewed(api, account.credentials)
         return api
 
-    def refuse(self, content: Content) -> str | None:
-        if len(content.media) > CAROUSEL_MAX:
+    def refuse(self, media: Sequence, options: Mapping) -> str | None:
+        if len(media) > CAROUSEL_MAX:
             return f"A Threads carousel holds at most {CAROUSEL_MAX} images and videos."
         return None
 

@@ -17,6 +17,8 @@ Access tokens last a day; `access_token_invalid` is answered by refreshing once 
 app's client key and secret) and repeating the refused call, which TikTok never acted on.
 """
 
+from collections.abc import Mapping, Sequence
+
 import httpx
 
 from writeas.crossposting.formatting import truncate
@@ -198,12 +200,8 @@ def _init_unanswered(state: dict) -> bool:
 
 
 def _the_video(content: Content) -> Media | None:
-    """The post's video, or None for photos; a mix, or nothing, is refused."""
-    if not content.media:
-        raise Stop(Outcome(PERMANENT, error="A TikTok post needs a video or photos."))
+    """The post's video, or None for photos (`refuse` has made sure it is one or the other)."""
     videos = [media for media in content.media if media.kind == VIDEO]
-    if videos and len(content.media) > 1:
-        raise Stop(Outcome(PERMANENT, error="A TikTok post is one video, or photos alone."))
     return videos[0] if videos else None
 
 
@@ -403,6 +401,13 @@ class TikTok(Platform):
         "disable_duet": "true or false (videos)",
         "disable_stitch": "true or false (videos)",
     }
+
+    def refuse(self, media: Sequence, options: Mapping) -> str | None:
+        if not media:
+            return "A TikTok post needs a video or photos."
+        if any(item.kind == VIDEO for item in media) and len(media) > 1:
+            return "A TikTok post is one video, or photos alone."
+        return None
 
     def check_options(self, options: dict) -> dict:
         checked = super().check_options(options)

@@ -18,7 +18,7 @@ tokens last an hour and are renewed with the refresh token at Google's token end
 import io
 import json
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime, time, timedelta
 from time import monotonic
 from typing import IO
@@ -283,6 +283,11 @@ class YouTube(Platform):
         self.upload_seconds = upload_seconds
         self.clock = clock or (lambda: datetime.now(UTC))
 
+    def refuse(self, media: Sequence, options: Mapping) -> str | None:
+        if len(media) != 1 or media[0].kind != VIDEO:
+            return "A YouTube post is one video, and only that."
+        return None
+
     def check_options(self, options: dict) -> dict:
         checked = super().check_options(options)
         if checked.get("privacy_status", DEFAULT_PRIVACY) not in PRIVACY:
@@ -370,12 +375,6 @@ class YouTube(Platform):
 # The upload.
 
 
-def _the_video(content: Content) -> Media:
-    if len(content.media) != 1 or content.media[0].kind != VIDEO:
-        raise Stop(Outcome(PERMANENT, error="A YouTube post is one video, and only that."))
-    return content.media[0]
-
-
 def _size(media: Media) -> int:
     if media.size > 0:
         return media.size
@@ -394,7 +393,7 @@ class _Upload:
     def __init__(self, session: _Session, content: Content, chunk_bytes: int, seconds: float):
         self.session = session
         self.content = content
-        self.media = _the_video(content)
+        self.media = content.media[0]  # one video: see `refuse`
         self.total = _size(self.media)
         self.chunk_bytes = chunk_bytes
         self.deadline = monotonic() + seconds
