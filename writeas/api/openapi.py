@@ -260,7 +260,8 @@ def build(app: Flask) -> dict[str, Any]:
     paths: dict[str, Schema] = {}
     for path, method, view, op, names in found:
         idempotent = getattr(view, "idempotent", False)
-        errors = set(op.errors) | {401}
+        # Any route: 400 for a NUL in the query (http/request_guards.py), 401 for a bad token.
+        errors = set(op.errors) | {400, 401}
         if method in _WRITES:
             errors |= {429} | ({413} if op.body is not None else set())
         if idempotent:

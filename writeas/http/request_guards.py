@@ -9,13 +9,14 @@ from writeas.http import errors
 from writeas.http.urls import is_api, is_federation
 
 
-def refuse_nul() -> None:
+def refuse_nul():
     """No route takes a NUL in its path or query, and PostgreSQL can't even compare with
     one: such a request is refused before anything looks it up."""
     if "\x00" in request.path:
         abort(404)
     if any("\x00" in key or "\x00" in value for key, value in request.args.items(multi=True)):
-        abort(400)
+        return errors.error_response(400, "The query string contains a NUL character.")
+    return None
 
 
 def check_csrf() -> None:
