@@ -21,8 +21,8 @@ from writeas.extensions import csrf, db, limiter, login_manager, migrate
 from writeas.federation import keys as federation_keys
 from writeas.federation import outbox as federation_outbox
 from writeas.front import HotReads
-from writeas.http import errors, request_guards
-from writeas.http.cache_headers import add_api_cache_headers
+from writeas.http import conditional, errors, request_guards
+from writeas.http.cache_headers import add_cache_headers
 from writeas.http.security_headers import add_security_headers
 from writeas.reads import content_versions
 from writeas.settings import PROJECT_ROOT, Settings
@@ -50,6 +50,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.url_map.converters["alias"] = AliasConverter
 
     # Inside ProxyFix (below), so it sees the client's address, scheme and prefix.
+    conditional.deploy()  # read the files once, now, not in somebody's first request
     app.wsgi_app = HotReads(app, app.wsgi_app)
     if settings.trusted_proxies:
         hops = settings.trusted_proxies
@@ -85,8 +86,10 @@ def create_app(settings: Settings | None = None) -> Flask:
     templating.register(app)
     errors.register(app)
     app.after_request(add_security_headers)
-    app.after_request(add_api_cache_headers)
+    app.after_request(add_cache_headers)
     app.after_request(activitypub.vary_on_accept)
+    # Registered last, so it runs first: the hooks above see the 304 it may make.
+    app.after_request(conditional.finish)
     app.cli.add_command(user_cli)
     app.cli.add_command(crosspost_cli)
     app.cli.add_command(federation_cli)

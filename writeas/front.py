@@ -18,10 +18,11 @@ view counter, the page cache, the JSON provider) is handed to them, bound on fir
 
 from werkzeug.exceptions import HTTPException
 
-from writeas import reads
-from writeas.api.shapes import post_json
-from writeas.http.cache_headers import API_VARY_HEADER
-from writeas.http.content_types import HTML, JSON, RAW_TYPES
+from writeas import reads, settings
+from writeas.api.shapes import post_etag, post_json
+from writeas.http import conditional
+from writeas.http.cache_headers import API_VARY_HEADER, REVALIDATE, shared_page_policy
+from writeas.http.content_types import JSON, RAW_TYPES
 from writeas.http.envelope import ok_text
 from writeas.http.negotiation import AP_VARY, NEGOTIATED, wants_activitypub
 from writeas.http.security_headers import HEADERS
@@ -29,6 +30,7 @@ from writeas.reads import Reads
 from writeas.services import blogs, posts
 from writeas.services.visibility import ANONYMOUS
 from writeas.web import pagecache
+from writeas.web.reading import raw_validators
 
 REMEMBERED_ROUTES = 4096
 
@@ -40,6 +42,7 @@ class HotReads:
         self._adapter = None
         self._reads: Reads | None = None
         self._matched: dict[str, tuple[str, dict] | None] = {}
+        self._policy: str | None = None
         self._routes = {
             "reading.post_page": self._post,
             "api.posts.retrieve": self._api_post,
@@ -52,25 +55,40 @@ class HotReads:
             answer = self._answer(environ)
         if answer is None:
             return self._next(environ, start_response)
-        content_type, text, endpoint = answer
-        body = text.encode()
-        vary = API_VARY_HEADER if content_type == JSON else "Cookie"
+        content_type, text, tag, modified, endpoint = answer
+        api = content_type == JSON
+        vary = API_VARY_HEADER if api else "Cookie"
         if endpoint in NEGOTIATED:
             vary = f"{AP_VARY}, {vary}"
+        headers = [
+            ("Vary", vary),
+            ("Cache-Control", REVALIDATE if api else self._page_policy()),
+            *conditional.validator_headers(tag, modified),
+            *HEADERS,
+        ]
+        fresh = conditional.fresh(
+            environ.get("HTTP_IF_NONE_MATCH"), environ.get("HTTP_IF_MODIFIED_SINCE"), tag, modified
+        )
+        if fresh:
+            start_response("304 Not Modified", [h for h in headers if h[0] != "Last-Modified"])
+            return []
+        body = text.encode()
         start_response(
             "200 OK",
-            [
-                ("Content-Type", content_type),
-                ("Content-Length", str(len(body))),
-                ("Vary", vary),
-                *HEADERS,
-            ],
+            [("Content-Type", content_type), ("Content-Length", str(len(body))), *headers],
         )
         return [body]
 
-    def _answer(self, environ) -> tuple[str, str, str] | None:
-        """(content type, body, endpoint) of a 200 this layer may give, else None. An
-        ActivityPub `Accept` goes on to the app, which answers the actor or the object."""
+    def _page_policy(self) -> str:
+        if self._policy is None:
+            max_age = self._app.extensions[settings.EXTENSION].page_max_age
+            self._policy = shared_page_policy(max_age)
+        return self._policy
+
+    def _answer(self, environ) -> tuple | None:
+        """(content type, body, ETag, Last-Modified, endpoint) of a 200 this layer may give
+        (or its 304), else None. An ActivityPub `Accept` goes on to the app, which answers
+        the actor or the object."""
         if wants_activitypub(environ.get("HTTP_ACCEPT")):
             return None
         route = self._route(_decoded(environ, "PATH_INFO"))
@@ -119,34 +137,37 @@ class HotReads:
         return not environ.get("HTTP_COOKIE")
 
     @staticmethod
-    def _post(served: Reads, environ, post_id: str) -> tuple[str, str] | None:
+    def _post(served: Reads, environ, post_id: str) -> tuple | None:
         post_id, _, extension = post_id.partition(".")
         if extension and extension not in RAW_TYPES:
             return None
         post = posts.readable(post_id, ANONYMOUS)
         if extension:
-            return RAW_TYPES[extension], post.body
+            return RAW_TYPES[extension], post.body, *raw_validators(post)
         if post.collection is not None:
             return None
-        html = served.pages.get(pagecache.post_page_key(_script_root(environ), post))
-        if html is None:
+        page = served.pages.get(pagecache.post_page_key(_script_root(environ), post))
+        if page is None:
             return None
         posts.record_view(post, ANONYMOUS)
-        return HTML, html
+        return page.content_type, page.html, page.tag, page.modified
 
     @staticmethod
-    def _api_post(_served: Reads, _environ, post_id: str) -> tuple[str, str] | None:
+    def _api_post(_served: Reads, environ, post_id: str) -> tuple | None:
         post = posts.readable(post_id, ANONYMOUS)
         if post.collection is not None:
             return None  # it carries its blog's absolute URL, which is the request's host
         posts.record_view(post, ANONYMOUS)
-        return JSON, ok_text(post_json(post, views=posts.views(post)))
+        body = ok_text(post_json(post, views=posts.views(post)))
+        return JSON, body, post_etag(post, ""), conditional.last_modified(post.updated)
 
     @staticmethod
-    def _blog_home(served: Reads, environ, alias: str) -> tuple[str, str] | None:
+    def _blog_home(served: Reads, environ, alias: str) -> tuple | None:
         collection = blogs.readable(alias, ANONYMOUS)
-        html = served.pages.get(pagecache.blog_page_key(_script_root(environ), collection, 1))
-        return (HTML, html) if html is not None else None
+        page = served.pages.get(pagecache.blog_page_key(_script_root(environ), collection, 1))
+        if page is None:
+            return None
+        return page.content_type, page.html, page.tag, page.modified
 
 
 def _script_root(environ) -> str:

@@ -59,6 +59,8 @@ class Settings:
     s3_access_key_id: str = field(default="", repr=False)
     s3_secret_access_key: str = field(default="", repr=False)
     page_cache_mb: int = 32
+    # How long a shared cache or browser may reuse an anonymous page without asking.
+    page_max_age: int = 60
     view_flush_seconds: float = 2.0
     sqlite_busy_timeout_ms: int = 5000
     session_cookie_secure: bool = False

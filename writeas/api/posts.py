@@ -1,12 +1,12 @@
 """/api/posts: the Posts section of the spec."""
 
-from flask import Blueprint
+from flask import Blueprint, request
 
 from writeas.api import shapes
 from writeas.api.authentication import current_reader, current_user
 from writeas.api.idempotent import idempotent
 from writeas.api.openapi import COLLECTION_PASSWORD, TOKEN_QUERY, operation
-from writeas.http import request_body
+from writeas.http import conditional, request_body
 from writeas.http.envelope import no_content, ok
 from writeas.services import payload, posts, publishing
 
@@ -37,7 +37,11 @@ def retrieve(post_id):
     reader = current_reader()
     post = posts.readable(post_id, reader)
     posts.record_view(post, reader)
-    return ok(shapes.post_json(post, views=posts.views(post)))
+    return conditional.respond(
+        shapes.post_etag(post, request.url_root),
+        conditional.last_modified(post.updated, post.collection and post.collection.updated),
+        lambda: ok(shapes.post_json(post, views=posts.views(post))),
+    )
 
 
 @bp.route("/<post_id>", methods=["POST", "PUT"])

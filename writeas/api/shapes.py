@@ -20,6 +20,7 @@ from msgspec import UNSET, Meta, Struct, UnsetType
 from writeas.core import enums, models
 from writeas.core.clock import rfc3339
 from writeas.crossposting.requests import LIST_MAX, TARGETS_MAX, batch_status
+from writeas.http import conditional
 from writeas.http.urls import collection_url, site_url
 from writeas.services import media
 from writeas.services.accounts import ALIAS_MAX, PASSWORD_MAX, PASSWORD_MIN
@@ -318,6 +319,15 @@ def post_shape(post: models.Post, *, token: str | None = None, views: int | None
 
 def post_json(post: models.Post, *, token: str | None = None, views: int | None = None) -> dict:
     return plain(post_shape(post, token=token, views=views))
+
+
+def post_etag(post, url_root: str) -> str:
+    """The ETag of `post_json`'s answer: the post's version and, for a blog's post, the
+    blog's and the host its absolute URL is made from. Views are left out (see
+    `http.conditional`)."""
+    blog = post.collection
+    where = (blog.uid, blog.content_version, url_root) if blog is not None else None
+    return conditional.etag("api-post", post.id, post.content_version, where)
 
 
 def signed_up_json(user: models.User, token: str) -> dict:

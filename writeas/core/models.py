@@ -19,6 +19,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -99,6 +100,8 @@ class Collection(db.Model):
     content_version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
     )
+    # Moved with `content_version`: the `Last-Modified` of the blog's pages and feeds.
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     # The blog's ActivityPub key pair (RSA-2048), made with the blog; the private half is
     # sealed (secretbox) and never leaves the server.
     public_key_pem: Mapped[str | None] = mapped_column(Text)
@@ -117,7 +120,8 @@ class Post(db.Model):
     __table_args__ = (
         UniqueConstraint("collection_id", "slug", name="uq_posts_collection_slug"),
         Index("ix_posts_owner_created", "owner_id", "created"),
-        Index("ix_posts_collection_created", "collection_id", "created"),
+        Index("ix_posts_collection_created", "collection_id", "created", "seq"),
+        Index("ix_posts_seq", "seq"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -149,6 +153,15 @@ class Post(db.Model):
     content_version: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
     )
+    # Order of writing: `created` has one-second resolution (and imports or the API may
+    # give many posts one `created`), so among equal `created` the later-written comes
+    # first by this, never by the random id. One more than the largest so far, worked out
+    # inside the INSERT: SQLite runs one writer at a time, so that is unique there; on
+    # PostgreSQL only overlapping transactions can draw the same number, and for them
+    # either order is the order of writing.
+    seq: Mapped[int] = mapped_column(
+        BigInteger, nullable=False, default=text("(SELECT COALESCE(MAX(seq), 0) + 1 FROM posts)")
+    )
 
     owner: Mapped[User | None] = relationship()
     collection: Mapped[Collection | None] = relationship()
@@ -159,6 +172,11 @@ class Post(db.Model):
     @property
     def unpublished(self) -> bool:
         return self.body == ""
+
+
+# How every list of posts is ordered: newest first, and the later-written first within one
+# `created` second.
+NEWEST_FIRST = (Post.created.desc(), Post.seq.desc())
 
 
 class PostTag(db.Model):

@@ -17,7 +17,15 @@ from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
-from writeas.core.models import Activity, Collection, FederatedObject, Follower, Post, User
+from writeas.core.models import (
+    NEWEST_FIRST,
+    Activity,
+    Collection,
+    FederatedObject,
+    Follower,
+    Post,
+    User,
+)
 from writeas.federation import documents, ids, keys, remote, signatures
 from writeas.federation.outbox import FEDERATED_BLOGS, shareable
 from writeas.http.urls import site_url
@@ -140,7 +148,7 @@ def outbox(alias: str, page: int | None) -> dict:
         return documents.ordered_collection(outbox_id, total, first=f"{outbox_id}?page=1")
     posts = list(
         db.session.scalars(
-            _live(blog).order_by(Post.created.desc(), Post.id)
+            _live(blog).order_by(*NEWEST_FIRST)
             .limit(OUTBOX_PAGE).offset((page - 1) * OUTBOX_PAGE)
         )
     )

@@ -3,7 +3,8 @@
 Every flush that adds, changes, moves or deletes a post, or changes a blog's settings,
 and the plain INSERT that publishes a post (through `bump_blogs`), adds one to
 `content_version` of each post it changes and of each blog it touches — in the same
-transaction, as `SET content_version = content_version + 1`, so concurrent writers
+transaction, as `SET content_version = content_version + 1` (and a blog's `updated` to
+now, its `Last-Modified`), so concurrent writers
 on different nodes can't both land on one number. Rendered pages are cached per process
 under these versions, so whichever process on whichever node reads after the commit sees
 the new number and renders afresh: there is no invalidation message to lose, and a write
@@ -16,6 +17,7 @@ from itertools import chain
 from sqlalchemy import event, inspect, update
 from sqlalchemy.orm import Session
 
+from writeas.core.clock import utcnow
 from writeas.core.models import Collection, Post
 
 
@@ -57,6 +59,6 @@ def bump_blogs(session: Session, ids: set[int]) -> None:
         session.execute(
             update(Collection)
             .where(Collection.id.in_(sorted(ids)))
-            .values(content_version=Collection.content_version + 1)
+            .values(content_version=Collection.content_version + 1, updated=utcnow())
             .execution_options(synchronize_session=False)
         )

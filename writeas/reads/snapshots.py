@@ -33,6 +33,7 @@ class BlogSnapshot:
     password_hash: str | None
     owner_id: int
     content_version: int
+    updated: datetime
 
 
 @dataclass(frozen=True, slots=True)

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import and_, func, select
 from sqlalchemy.exc import IntegrityError
 
 from writeas import reads, settings
@@ -14,7 +14,7 @@ from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import FederateAs, Visibility
 from writeas.core.errors import ServiceError
-from writeas.core.models import Collection, Post, PostTag, User
+from writeas.core.models import NEWEST_FIRST, Collection, Post, PostTag, User
 from writeas.core.passwords import hash_password
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
 from writeas.services import accounts, payload, posts
@@ -58,14 +58,16 @@ def readable(alias: Any, reader: Reader) -> BlogSnapshot:
     return collection
 
 
-def next_scheduled(collection: Collection | BlogSnapshot) -> datetime | None:
-    """When the blog's next scheduled post goes live: pages listing the blog are good
-    until then."""
-    return db.session.scalar(
-        select(func.min(Post.created)).where(
-            Post.collection_id == collection.id, Post.body != "", Post.created > utcnow()
-        )
-    )
+def live_window(collection: Collection | BlogSnapshot) -> tuple[datetime | None, datetime | None]:
+    """(when the blog's newest live post went live, when its next scheduled post goes
+    live): what the blog's pages list holds from one to the other, so the first is part
+    of their `Last-Modified` and the second ends their cached copies."""
+    now = utcnow()
+    published = and_(Post.collection_id == collection.id, Post.body != "")
+    went_live = select(func.max(Post.created)).where(published, Post.created <= now)
+    upcoming = select(func.min(Post.created)).where(published, Post.created > now)
+    both = select(went_live.scalar_subquery(), upcoming.scalar_subquery())
+    return tuple(db.session.execute(both).one())
 
 
 def owned(alias: str, user: User | None) -> Collection:
@@ -213,7 +215,7 @@ def stream(
         query = query.where(Post.pinned_position.is_(None))
     else:
         query = query.join(PostTag).where(PostTag.tag == tag.casefold())
-    query = query.order_by(Post.created.desc(), Post.id).limit(size + 1).offset((page - 1) * size)
+    query = query.order_by(*NEWEST_FIRST).limit(size + 1).offset((page - 1) * size)
     found = list(db.session.scalars(query))
     return found[:size], len(found) > size
 

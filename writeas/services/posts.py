@@ -16,7 +16,7 @@ from writeas.core import tokens
 from writeas.core.clock import utcnow
 from writeas.core.db import db, note_inserted
 from writeas.core.errors import ServiceError
-from writeas.core.models import Collection, Post, PostTag, User
+from writeas.core.models import NEWEST_FIRST, Collection, Post, PostTag, User
 from writeas.reads import content_versions
 from writeas.reads.snapshots import PostSnapshot
 from writeas.services import payload
@@ -317,7 +317,7 @@ def owned_by(
         query = query.where(Post.body != "")
     if anonymous_only:
         query = query.where(Post.collection_id.is_(None))
-    return list(db.session.scalars(query.order_by(Post.created.desc(), Post.id)))
+    return list(db.session.scalars(query.order_by(*NEWEST_FIRST)))
 
 
 def record_view(post: Post | PostSnapshot, reader: Reader) -> None:

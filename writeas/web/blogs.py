@@ -1,13 +1,14 @@
 """A blog's pages: its homepage with pinned navigation and paginated stream, its posts,
 tag pages, Atom feed, and the password form of a protected blog."""
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from writeas import reads
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.federation import reports
 from writeas.http import ratelimits
+from writeas.http.content_types import ATOM
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
 from writeas.services.visibility import NOT_FOUND, check_blog_password
@@ -55,10 +56,11 @@ def _listing(alias: str, page: int, tag: str | None = None):
             fediverse_handle=reports.handle(collection) if reports.federates(collection) else None,
         )
 
-    return pagecache.remembered(
+    return pagecache.served(
         pagecache.if_shared(pagecache.blog_page_key(request.script_root, collection, page, tag)),
         render,
-        expires=lambda: blogs.next_scheduled(collection),
+        window=lambda: blogs.live_window(collection),
+        modified=(collection.updated,),
     )
 
 
@@ -96,11 +98,19 @@ def feed(alias):
     collection, locked = _open(alias)
     if locked:
         raise ServiceError(403, "This blog is password-protected.")
-    entries, _more = blogs.stream(collection, visitor.reader(), 1)
-    feed = render_template("blogs/feed.xml", collection=collection, entries=entries)
-    response = make_response(feed)
-    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
-    return response
+    reader = visitor.reader()
+
+    def render() -> str:
+        entries, _more = blogs.stream(collection, reader, 1)
+        return render_template("blogs/feed.xml", collection=collection, entries=entries)
+
+    return pagecache.served(
+        pagecache.if_shared(pagecache.feed_key(request.url_root, collection)),
+        render,
+        window=lambda: blogs.live_window(collection),
+        modified=(collection.updated,),
+        content_type=ATOM,
+    )
 
 
 @bp.post("/<alias:alias>/unlock")

@@ -9,13 +9,33 @@ leads readers to new keys and the old entries age out of the LRU: nothing is inv
 by hand, so nothing can be forgotten. HTML that changes with time alone (a blog whose
 scheduled post goes live) carries an expiry. The cache is bounded by size (PAGE_CACHE_MB
 per process).
+
+A shared page is kept with its validators: its ETag is made from its key (and its
+expiry), so a revalidation is answered 304 from the key alone, before anything renders,
+and the front answers it from the entry.
 """
 
-from flask import session
+from dataclasses import dataclass
+from datetime import datetime
+
+from flask import make_response, session
 from flask_login import current_user
 
 from writeas import reads
+from writeas.http import conditional
+from writeas.http.content_types import HTML
 from writeas.web import visitor
+
+
+@dataclass(frozen=True, slots=True)
+class Page:
+    html: str
+    content_type: str
+    tag: str
+    modified: datetime
+
+    def __len__(self) -> int:
+        return len(self.html)
 
 
 def post_page_key(script_root: str, post, view: str = "", collection=None) -> tuple:
@@ -29,6 +49,12 @@ def post_page_key(script_root: str, post, view: str = "", collection=None) -> tu
 def blog_page_key(script_root: str, collection, page: int, tag: str | None = None) -> tuple:
     """By the blog's uid, not its id: an id can come back (a restored backup), a uid can't."""
     return (script_root, "blog", collection.uid, collection.content_version, page, tag)
+
+
+def feed_key(url_root: str, collection) -> tuple:
+    """A feed's links are absolute, made from the request's host: the host is in its key,
+    so whatever a request's `Host` says reaches only the entry for that host."""
+    return (url_root, "feed", collection.uid, collection.content_version)
 
 
 def if_shared(key: tuple, post_id: str | None = None) -> tuple | None:
@@ -54,3 +80,29 @@ def remembered(key: tuple | None, render, expires=None) -> str:
         html = render()
         pages.put(key, html, until)
     return html
+
+
+def served(key: tuple | None, render, *, window=None, modified=(), content_type=HTML):
+    """The response for a page: from the cache or rendered (as `remembered`), with its
+    ETag and Last-Modified, or the 304 when the client holds it already. `window()` gives
+    (when what the page lists last went live, when the next of it goes live): the first
+    bounds `Last-Modified` from below, the second ends the entry and is part of the ETag.
+    `modified` holds the other times the page's content changed. A page for one visitor
+    alone (`key` None) is rendered and gets its ETag over its bytes (`conditional.finish`)."""
+    if key is None:
+        return make_response(render(), {"Content-Type": content_type})
+    pages = reads.current().pages
+    page = pages.get(key)
+    if page is not None:  # `conditional.finish` answers a revalidation of it
+        response = make_response(page.html, {"Content-Type": page.content_type})
+        return conditional.stamp(response, page.tag, page.modified)
+    went_live, until = window() if window is not None else (None, None)
+    tag = conditional.etag(key, until)
+    stamp = conditional.last_modified(went_live, *modified)
+
+    def build():
+        rendered = Page(render(), content_type, tag, stamp)
+        pages.put(key, rendered, until)
+        return make_response(rendered.html, {"Content-Type": content_type})
+
+    return conditional.respond(tag, stamp, build)

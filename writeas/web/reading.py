@@ -1,12 +1,14 @@
 """Reading a post: its page (prose or paste.as-style code), its raw text and Markdown, and
 its code highlighted for a named language (`/{id}.py`)."""
 
+from datetime import datetime
+
 from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from writeas import reads
 from writeas.core.errors import ServiceError
 from writeas.federation import reports
-from writeas.http import ratelimits
+from writeas.http import conditional, ratelimits
 from writeas.http.content_types import RAW_TYPES
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
 from writeas.services import blogs, posts
@@ -59,10 +61,25 @@ def render_post_page(
         )
 
     key = pagecache.post_page_key(request.script_root, post, view, collection)
-    return pagecache.remembered(
+    return pagecache.served(
         pagecache.if_shared(key, post_id=post.id),
         render,
-        expires=(lambda: blogs.next_scheduled(collection)) if collection else None,
+        window=(lambda: blogs.live_window(collection)) if collection else None,
+        modified=(post.updated, collection.updated if collection else None),
+    )
+
+
+def raw_text(post: PostSnapshot, extension: str):
+    """The body alone: its validators are the post's version, whoever asks."""
+    return conditional.respond(
+        *raw_validators(post), lambda: Response(post.body, content_type=RAW_TYPES[extension])
+    )
+
+
+def raw_validators(post: PostSnapshot) -> tuple[str, datetime]:
+    """Shared with the front, which answers the same reads."""
+    return conditional.etag("raw", post.id, post.content_version), conditional.last_modified(
+        post.updated
     )
 
 
@@ -80,7 +97,7 @@ def post_page(post_id):
             return redirect(f"/{post_id}/", 308)
         raise
     if extension in RAW_TYPES:
-        return Response(post.body, content_type=RAW_TYPES[extension])
+        return raw_text(post, extension)
     if post.collection is not None and not extension:
         return redirect(url_for("blogs.post", alias=post.collection.alias, slug=post.slug), 302)
     return render_post_page(post, extension=extension)
