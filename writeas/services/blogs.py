@@ -58,6 +58,11 @@ def readable(alias: Any, reader: Reader) -> BlogSnapshot:
     return collection
 
 
+def created(collection: Collection | BlogSnapshot) -> datetime:
+    """When the blog was made: what an empty blog's feed last changed at."""
+    return db.session.scalar(select(Collection.created).where(Collection.id == collection.id))
+
+
 def next_scheduled(collection: Collection | BlogSnapshot) -> datetime | None:
     """When the blog's next scheduled post goes live: pages listing the blog are good
     until then."""

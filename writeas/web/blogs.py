@@ -1,7 +1,7 @@
 """A blog's pages: its homepage with pinned navigation and paginated stream, its posts,
 tag pages, Atom feed, and the password form of a protected blog."""
 
-from flask import Blueprint, make_response, redirect, render_template, request, url_for
+from flask import Blueprint, redirect, render_template, request, url_for
 
 from writeas import reads
 from writeas.core.enums import Visibility
@@ -11,7 +11,8 @@ from writeas.http import ratelimits
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
 from writeas.services.visibility import NOT_FOUND, check_blog_password
-from writeas.web import pagecache, visitor
+from writeas.web import feeds, pagecache, visitor
+from writeas.web.links import absolute_url
 from writeas.web.reading import render_post_page
 from writeas.web.redirects import local_path
 
@@ -56,7 +57,9 @@ def _listing(alias: str, page: int, tag: str | None = None):
         )
 
     return pagecache.remembered(
-        pagecache.if_shared(pagecache.blog_page_key(request.script_root, collection, page, tag)),
+        pagecache.if_shared(
+            pagecache.blog_page_key(pagecache.request_root(), collection, page, tag)
+        ),
         render,
         expires=lambda: blogs.next_scheduled(collection),
     )
@@ -91,16 +94,36 @@ def post(alias, slug):
     return render_post_page(found, collection)
 
 
-@bp.get("/<alias:alias>/feed/")
-def feed(alias):
+def _feed(alias: str, kind: str):
+    """The blog's newest page of posts as a feed; a protected blog's only once unlocked in
+    the session, like its pages (a feed reader has no session, so it gets the 403)."""
     collection, locked = _open(alias)
     if locked:
         raise ServiceError(403, "This blog is password-protected.")
     entries, _more = blogs.stream(collection, visitor.reader(), 1)
-    feed = render_template("blogs/feed.xml", collection=collection, entries=entries)
-    response = make_response(feed)
-    response.headers["Content-Type"] = "application/atom+xml; charset=utf-8"
-    return response
+    feed = feeds.Feed(
+        title=collection.title,
+        description=collection.description,
+        home=absolute_url("blogs.home", alias=collection.alias),
+        self=absolute_url(f"blogs.{FEED_ENDPOINTS[kind]}", alias=collection.alias),
+        updated=max(post.updated for post in entries) if entries else blogs.created(collection),
+        author=collection.title,
+    )
+    return feeds.respond(kind, feed, entries)
+
+
+FEED_ENDPOINTS = {"atom": "feed", "rss": "feed_rss"}
+
+
+@bp.get("/<alias:alias>/feed/")
+def feed(alias):
+    return _feed(alias, "atom")
+
+
+@bp.get("/<alias:alias>/feed/rss")
+def feed_rss(alias):
+    """RSS 2.0, for the readers that still take nothing else."""
+    return _feed(alias, "rss")
 
 
 @bp.post("/<alias:alias>/unlock")

@@ -1,7 +1,7 @@
 """Reading a post: its page (prose or paste.as-style code), its raw text and Markdown, and
 its code highlighted for a named language (`/{id}.py`)."""
 
-from flask import Blueprint, Response, redirect, render_template, request, url_for
+from flask import Blueprint, Response, redirect, render_template, url_for
 
 from writeas import reads
 from writeas.core.errors import ServiceError
@@ -58,7 +58,7 @@ def render_post_page(
             replies=reports.approved_comments(post.id) if collection is not None else [],
         )
 
-    key = pagecache.post_page_key(request.script_root, post, view, collection)
+    key = pagecache.post_page_key(pagecache.request_root(), post, view, collection)
     return pagecache.remembered(
         pagecache.if_shared(key, post_id=post.id),
         render,

@@ -1,0 +1,278 @@
+"""What the site tells crawlers and strangers, through HTTP: robots.txt, the favicon, the
+sitemaps, RSS beside Atom, and the public reader with its feed; and that none of them
+ever names a private, protected or unlisted blog, nor a post in no blog, an unpublished
+or a scheduled one."""
+
+import xml.etree.ElementTree as ET
+from datetime import timedelta
+from email.utils import parsedate_to_datetime
+
+import pytest
+from calls import Api, blog_post, iso, update_blog
+from pages import text
+from PIL import Image
+
+from writeas.core.clock import utcnow
+
+SITEMAP = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
+ATOM = "{http://www.w3.org/2005/Atom}"
+
+
+def xml(response):
+    return ET.fromstring(response.get_data())  # noqa: S314 (our own documents)
+
+
+def new_blog(api, token, alias, visibility=None, **fields):
+    response = api.call(
+        "POST", "/api/collections", token=token, json={"alias": alias, "title": alias.title()}
+    )
+    assert response.status_code == 201, response.json
+    if visibility:
+        update_blog(api, token, alias, visibility=visibility, **fields)
+
+
+@pytest.fixture
+def instance(api, alice, bob):
+    """Alice's public blog with a live post, a pinned page, a scheduled and an unpublished
+    post; Bob's private, protected and unlisted blogs, one post each; an anonymous post."""
+    blog_post(api, alice, title="Old News", body="Old words.", created="2020-01-01T00:00:00Z")
+    blog_post(api, alice, title="Fresh News", body="New words.", created="2021-06-01T00:00:00Z")
+    about = blog_post(api, alice, title="About Me", body="Who I am.")
+    api.call("POST", "/api/collections/alice/pin", token=alice, json=[{"id": about["id"]}])
+    soon = iso(utcnow() + timedelta(days=3))
+    blog_post(api, alice, title="Future Post", body="Not yet.", created=soon)
+    draft = blog_post(api, alice, title="Taken Back", body="Gone soon.")
+    api.call("POST", f"/api/posts/{draft['id']}", token=alice, json={"body": ""})
+    for visibility in ("private", "password", "unlisted"):
+        alias = f"bob-{visibility}"
+        new_blog(api, bob, alias, visibility, password="open sesame")
+        blog_post(api, bob, alias, title=f"Hidden {visibility}", body="Secret words.")
+    api.publish(title="Loose Anonymous", body="No blog at all.")
+
+
+HIDDEN = ("bob-private", "bob-password", "bob-unlisted", "Hidden", "Secret words",
+          "Future Post", "Taken Back", "Loose Anonymous")
+
+
+def assert_names_nothing_hidden(response):
+    page = text(response)
+    for word in HIDDEN:
+        assert word not in page, (response.request.path, word)
+
+
+# --- robots.txt ---------------------------------------------------------------------------------
+
+
+def test_robots_txt_keeps_crawlers_out_of_accounts_and_points_at_the_sitemap(client, instance):
+    response = client.get("/robots.txt")
+    assert response.status_code == 200
+    assert response.mimetype == "text/plain"
+    lines = text(response).splitlines()
+    assert lines[0] == "User-agent: *"
+    assert "Disallow: /api/" in lines and "Disallow: /me/" in lines
+    assert lines[-1] == "Sitemap: http://localhost/sitemap.xml"
+    assert_names_nothing_hidden(response)
+    assert "bob" not in text(response)
+
+
+def test_robots_txt_from_the_operators_file(make_app, tmp_path):
+    rules = tmp_path / "robots.txt"
+    rules.write_text("User-agent: GPTBot\nDisallow: /\n")
+    app = make_app(ROBOTS_TXT=str(rules), SITE_URL="https://blogs.example")
+    body = text(app.test_client().get("/robots.txt"))
+    assert body == "User-agent: GPTBot\nDisallow: /\n\nSitemap: https://blogs.example/sitemap.xml\n"
+
+
+def test_a_robots_txt_file_that_is_not_there_stops_the_start(make_app, tmp_path):
+    with pytest.raises(RuntimeError, match="ROBOTS_TXT"):
+        make_app(ROBOTS_TXT=str(tmp_path / "missing.txt"))
+
+
+# --- favicon ------------------------------------------------------------------------------------
+
+
+def test_favicon_is_a_real_icon_linked_from_every_page(client, alice, tmp_path):
+    response = client.get("/favicon.ico")
+    assert response.status_code == 200
+    assert response.mimetype == "image/x-icon"
+    icon = tmp_path / "favicon.ico"
+    icon.write_bytes(response.get_data())
+    with Image.open(icon) as image:
+        assert image.format == "ICO"
+        assert (16, 16) in image.info["sizes"] and (32, 32) in image.info["sizes"]
+    for page in ("/", "/alice/", "/login"):
+        assert '<link rel="icon" href="/favicon.ico"' in text(client.get(page))
+
+
+# --- sitemaps -----------------------------------------------------------------------------------
+
+
+def test_instance_sitemap_indexes_only_public_blogs(api, client, instance):
+    response = client.get("/sitemap.xml")
+    assert response.status_code == 200
+    assert response.mimetype == "application/xml"
+    root = xml(response)
+    assert root.tag == f"{SITEMAP}sitemapindex"
+    entries = root.findall(f"{SITEMAP}sitemap")
+    # Bob's own blog, empty but public, is listed; his other three are not.
+    assert {e.findtext(f"{SITEMAP}loc") for e in entries} == {
+        "http://localhost/alice/sitemap.xml", "http://localhost/bob/sitemap.xml"
+    }
+    assert all(e.findtext(f"{SITEMAP}lastmod").endswith("Z") for e in entries)
+    assert_names_nothing_hidden(response)
+
+
+def test_blog_sitemap_lists_its_live_posts_with_lastmod(api, alice, client, instance):
+    root = xml(client.get("/alice/sitemap.xml"))
+    assert root.tag == f"{SITEMAP}urlset"
+    urls = {
+        u.findtext(f"{SITEMAP}loc"): u.findtext(f"{SITEMAP}lastmod")
+        for u in root.findall(f"{SITEMAP}url")
+    }
+    assert set(urls) == {
+        "http://localhost/alice/",
+        "http://localhost/alice/fresh-news",
+        "http://localhost/alice/old-news",
+        "http://localhost/alice/about-me",
+    }
+    assert all(lastmod and lastmod.endswith("Z") for lastmod in urls.values())
+    assert urls["http://localhost/alice/"] == max(urls.values())
+    assert_names_nothing_hidden(client.get("/alice/sitemap.xml"))
+
+
+def test_blog_sitemap_of_a_hidden_blog_is_not_found_even_for_its_owner(api, bob, client, instance):
+    api.call("POST", "/api/auth/login", json={"alias": "bob", "pass": "correct horse"})
+    for alias in ("bob-private", "bob-password", "bob-unlisted", "nosuchblog"):
+        response = client.get(f"/{alias}/sitemap.xml")
+        assert response.status_code == 404, alias
+        assert "Secret words" not in text(response)
+
+
+def test_sitemaps_follow_site_url(make_app):
+    app = make_app(SITE_URL="https://blogs.example")
+    client = app.test_client()
+    api = Api(client)
+    blog_post(api, api.signup("alice"), title="Hello")
+    index = xml(client.get("/sitemap.xml"))
+    loc = index.findtext(f"{SITEMAP}sitemap/{SITEMAP}loc")
+    assert loc == "https://blogs.example/alice/sitemap.xml"
+    blog = xml(client.get("/alice/sitemap.xml"))
+    locs = [u.findtext(f"{SITEMAP}loc") for u in blog.findall(f"{SITEMAP}url")]
+    assert locs == ["https://blogs.example/alice/", "https://blogs.example/alice/hello"]
+
+
+def test_a_blog_turned_private_leaves_the_sitemaps(api, alice, client):
+    blog_post(api, alice, title="Was Public")
+    assert "alice" in text(client.get("/sitemap.xml"))
+    update_blog(api, alice, visibility="private")
+    assert "alice" not in text(client.get("/sitemap.xml"))
+    assert client.get("/alice/sitemap.xml").status_code == 404
+
+
+# --- RSS beside Atom ----------------------------------------------------------------------------
+
+
+def test_rss_feed_beside_atom(api, alice, client):
+    update_blog(api, alice, title="Alice's Feed", description="About things")
+    blog_post(api, alice, title="First <Entry>", body="Hello & **welcome** #intro",
+              created="2020-01-01T00:00:00Z")
+    blog_post(api, alice, title="Second", body="More.", created="2021-01-01T00:00:00Z")
+    page = text(client.get("/alice/"))
+    assert ('<link rel="alternate" type="application/rss+xml" title="Alice&#39;s Feed" '
+            'href="/alice/feed/rss">') in page
+    response = client.get("/alice/feed/rss")
+    assert response.status_code == 200
+    assert response.mimetype == "application/rss+xml"
+    root = xml(response)
+    assert root.tag == "rss" and root.get("version") == "2.0"
+    channel = root.find("channel")
+    assert channel.findtext("title") == "Alice's Feed"
+    assert channel.findtext("link") == "http://localhost/alice/"
+    assert channel.findtext("description") == "About things"
+    assert channel.find(f"{ATOM}link").get("href") == "http://localhost/alice/feed/rss"
+    items = channel.findall("item")
+    assert [i.findtext("title") for i in items] == ["Second", "First <Entry>"]
+    first = items[1]
+    assert first.findtext("link") == "http://localhost/alice/first-entry"
+    assert first.findtext("guid") == "http://localhost/alice/first-entry"
+    published = parsedate_to_datetime(first.findtext("pubDate"))
+    assert published.isoformat() == "2020-01-01T00:00:00+00:00"
+    assert "<strong>welcome</strong>" in first.findtext("description")
+    assert [c.text for c in first.findall("category")] == ["intro"]
+    assert client.get("/nosuchblog/feed/rss").status_code == 404
+
+
+def test_empty_blog_feeds_are_valid(alice, client):
+    atom = xml(client.get("/alice/feed/"))
+    assert atom.findtext(f"{ATOM}updated").endswith("Z")
+    assert atom.findall(f"{ATOM}entry") == []
+    rss = xml(client.get("/alice/feed/rss"))
+    assert parsedate_to_datetime(rss.findtext("channel/lastBuildDate")) is not None
+
+
+def test_rss_keeps_the_feeds_privacy_rules(api, bob, client, instance):
+    assert client.get("/bob-private/feed/rss").status_code == 404
+    assert client.get("/bob-password/feed/rss").status_code == 403
+    for path in ("/bob-private/feed/rss", "/bob-password/feed/rss"):
+        assert "Secret words" not in text(client.get(path))
+    rss = text(client.get("/alice/feed/rss"))
+    assert "Future Post" not in rss and "Taken Back" not in rss and "Fresh News" in rss
+
+
+# --- the reader ---------------------------------------------------------------------------------
+
+
+def test_reader_shows_the_newest_public_posts_of_public_blogs(api, alice, bob, client, instance):
+    new_blog(api, bob, "bobs-public")
+    blog_post(api, bob, "bobs-public", title="Bob Speaks", body="Public words.",
+              created="2021-01-01T00:00:00Z")
+    response = client.get("/read")
+    assert response.status_code == 200
+    page = text(response)
+    titles = [t for t in ("Fresh News", "Bob Speaks", "Old News") if t in page]
+    assert titles == ["Fresh News", "Bob Speaks", "Old News"]
+    assert page.index("Fresh News") < page.index("Bob Speaks") < page.index("Old News")
+    assert 'href="/bobs-public/bob-speaks"' in page and 'href="/bobs-public/"' in page
+    assert "About Me" not in page  # a pinned post is its blog's page, not news
+    assert '<link rel="alternate" type="application/atom+xml"' in page
+    assert_names_nothing_hidden(response)
+
+
+def test_reader_is_paginated(make_app):
+    app = make_app(POSTS_PER_PAGE=2)
+    client = app.test_client()
+    api = Api(client)
+    token = api.signup("alice")
+    for number in range(1, 6):
+        blog_post(api, token, title=f"Post {number}", created=f"202{number}-01-01T00:00:00Z")
+    first = text(client.get("/read"))
+    assert "Post 5" in first and "Post 4" in first and "Post 3" not in first
+    assert 'rel="next" href="/read/page/2"' in first and 'rel="prev"' not in first
+    second = text(client.get("/read/page/2"))
+    assert "Post 3" in second and "Post 2" in second
+    assert 'rel="prev" href="/read"' in second and 'rel="next" href="/read/page/3"' in second
+    last = text(client.get("/read/page/3"))
+    assert "Post 1" in last and 'rel="next"' not in last
+    assert client.get("/read/page/4").status_code == 404
+    assert client.get("/read/page/1").headers["Location"].endswith("/read")
+
+
+def test_reader_feed(api, client, instance):
+    response = client.get("/read/feed/")
+    assert response.status_code == 200
+    assert response.mimetype == "application/atom+xml"
+    root = xml(response)
+    entries = root.findall(f"{ATOM}entry")
+    assert [e.findtext(f"{ATOM}title") for e in entries] == ["Fresh News", "Old News"]
+    assert entries[0].findtext(f"{ATOM}author/{ATOM}name") == "alice"  # the blog's title
+    assert entries[0].find(f"{ATOM}link").get("href") == "http://localhost/alice/fresh-news"
+    assert root.find(f"{ATOM}link[@rel='self']").get("href") == "http://localhost/read/feed/"
+    assert_names_nothing_hidden(response)
+
+
+def test_reader_drops_a_blog_once_it_is_private(api, alice, client):
+    blog_post(api, alice, title="Soon Hidden", body="Words.")
+    assert "Soon Hidden" in text(client.get("/read"))
+    update_blog(api, alice, visibility="unlisted")
+    assert "Soon Hidden" not in text(client.get("/read"))
+    assert "Soon Hidden" not in text(client.get("/read/feed/"))
