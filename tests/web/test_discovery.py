@@ -3,6 +3,7 @@ sitemaps, RSS beside Atom, and the public reader with its feed; and that none of
 ever names a private, protected or unlisted blog, nor a post in no blog, an unpublished
 or a scheduled one."""
 
+import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
@@ -276,3 +277,96 @@ def test_reader_drops_a_blog_once_it_is_private(api, alice, client):
     update_blog(api, alice, visibility="unlisted")
     assert "Soon Hidden" not in text(client.get("/read"))
     assert "Soon Hidden" not in text(client.get("/read/feed/"))
+
+
+# --- canonical, OpenGraph and Twitter meta -----------------------------------------------------
+
+
+def meta(page: str) -> dict[str, str]:
+    """The page's <meta property|name=… content=…> and canonical link, by name."""
+    found = dict(re.findall(r'<meta (?:property|name)="([^"]+)" content="([^"]*)"', page))
+    canonical = re.search(r'<link rel="canonical" href="([^"]+)"', page)
+    if canonical:
+        found["canonical"] = canonical.group(1)
+    return found
+
+
+def test_blog_post_meta_names_the_post_and_its_first_image(api, alice, client):
+    update_blog(api, alice, title="Alice's Blog")
+    body = "Some words first.\n\n![a cat](/media/cat.png?size=1&v=2)\n\n![b](/media/b.png)"
+    blog_post(api, alice, title="Pictures & Words", body=body, created="2020-01-02T03:04:05Z")
+    page = text(client.get("/alice/pictures-words"))
+    found = meta(page)
+    assert found["canonical"] == "http://localhost/alice/pictures-words"
+    assert found["og:url"] == found["canonical"]
+    assert found["og:type"] == "article"
+    assert found["og:title"] == "Pictures &amp; Words"
+    assert found["og:description"] == found["twitter:description"] == "Some words first. a cat b"
+    assert found["og:site_name"] == "Alice&#39;s Blog"
+    assert found["og:image"] == "http://localhost/media/cat.png?size=1&amp;v=2"
+    assert found["twitter:card"] == "summary_large_image"
+    assert found["twitter:image"] == found["og:image"]
+    assert found["article:published_time"] == "2020-01-02T03:04:05Z"
+    assert "robots" not in found
+
+
+def test_post_without_images_gets_a_summary_card(api, alice, client):
+    blog_post(api, alice, title="Plain", body="Just text.")
+    found = meta(text(client.get("/alice/plain")))
+    assert found["twitter:card"] == "summary" and "og:image" not in found
+
+
+def test_meta_follows_site_url(make_app):
+    app = make_app(SITE_URL="https://blogs.example")
+    client = app.test_client()
+    api = Api(client)
+    blog_post(api, api.signup("alice"), title="Hello", body="![x](https://cdn.example/x.jpg)")
+    found = meta(text(client.get("/alice/hello")))
+    assert found["canonical"] == "https://blogs.example/alice/hello"
+    assert found["og:image"] == "https://cdn.example/x.jpg"
+    home = meta(text(client.get("/alice/")))
+    assert home["canonical"] == "https://blogs.example/alice/"
+
+
+def test_cached_pages_never_carry_another_requests_host(api, alice, client, stranger):
+    """Without SITE_URL the meta is made of the request's host; a page cached for a
+    forged Host header is never what other visitors get."""
+    blog_post(api, alice, title="Hello")
+    for path in ("/alice/", "/alice/hello"):
+        forged = text(stranger.get(path, headers={"Host": "evil.example"}))
+        assert "http://evil.example" in forged
+        for _ in range(2):  # the second read comes from the page cache (or the front)
+            page = text(client.get(path))
+            assert "evil.example" not in page
+            assert meta(page)["canonical"].startswith("http://localhost/")
+
+
+def test_blog_page_meta(api, alice, client, make_app):
+    update_blog(api, alice, title="Alice's Blog", description="Thoughts, mostly.")
+    blog_post(api, alice, title="Tagged", body="About #travel")
+    found = meta(text(client.get("/alice/")))
+    assert found["canonical"] == found["og:url"] == "http://localhost/alice/"
+    assert found["og:type"] == "website"
+    assert found["og:title"] == found["og:site_name"] == "Alice&#39;s Blog"
+    assert found["og:description"] == "Thoughts, mostly."
+    assert found["twitter:card"] == "summary"
+    tag = meta(text(client.get("/alice/tag:travel")))
+    assert tag["canonical"] == "http://localhost/alice/tag:travel"
+    assert tag["og:title"] == "#travel — Alice&#39;s Blog"
+
+
+def test_unlisted_and_anonymous_pages_ask_not_to_be_indexed(api, alice, client):
+    blog_post(api, alice, title="Quiet")
+    loose = api.publish(title="Loose", body="Anonymous words.")
+    found = meta(text(client.get(f"/{loose['id']}")))
+    assert found["robots"] == "noindex" and found["canonical"].endswith(f"/{loose['id']}")
+    update_blog(api, alice, visibility="unlisted")
+    assert meta(text(client.get("/alice/")))["robots"] == "noindex"
+    assert meta(text(client.get("/alice/quiet")))["robots"] == "noindex"
+
+
+def test_private_and_protected_posts_show_strangers_no_meta(api, alice, bob, client, instance):
+    for path in ("/bob-private/hidden-private", "/bob-password/hidden-password",
+                 "/bob-private/", "/bob-password/"):
+        page = text(client.get(path))
+        assert "og:" not in page and "canonical" not in page and "Secret words" not in page

@@ -132,6 +132,12 @@ def published_filter(reader: Reader, collection: Collection) -> ColumnElement[bo
     return and_(live, Post.created <= utcnow())
 
 
+def is_listed(collection: Collection | None) -> bool:
+    """Whether a blog's pages may be indexed and listed (`listed_blogs_filter` in Python);
+    a post in no blog is a draft or an anonymous post, found only through its address."""
+    return collection is not None and collection.visibility == Visibility.PUBLIC
+
+
 def listed_blogs_filter() -> ColumnElement[bool]:
     """SQL for blogs that may be named to anyone who asks: crawlers (robots.txt, sitemaps)
     and the public reader. Only public ones: an unlisted blog is for those given its

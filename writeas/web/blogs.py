@@ -10,7 +10,7 @@ from writeas.federation import reports
 from writeas.http import ratelimits
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
-from writeas.services.visibility import NOT_FOUND, check_blog_password
+from writeas.services.visibility import NOT_FOUND, check_blog_password, is_listed
 from writeas.web import feeds, pagecache, visitor
 from writeas.web.links import absolute_url
 from writeas.web.reading import render_post_page
@@ -32,6 +32,15 @@ def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
     return None, (page, 403)
 
 
+def _canonical(collection: BlogSnapshot, page: int, tag: str | None) -> str:
+    if tag is not None:
+        url = absolute_url("blogs.tag", alias=collection.alias, tag=tag)
+        return f"{url}?page={page}" if page > 1 else url
+    if page > 1:
+        return absolute_url("blogs.page", alias=collection.alias, page=page)
+    return absolute_url("blogs.home", alias=collection.alias)
+
+
 def _listing(alias: str, page: int, tag: str | None = None):
     collection, locked = _open(alias)
     if locked:
@@ -44,6 +53,8 @@ def _listing(alias: str, page: int, tag: str | None = None):
             raise ServiceError(404, "There's no such page.")
         return render_template(
             "blogs/blog.html",
+            canonical=_canonical(collection, page, tag),
+            listed=is_listed(collection),
             collection=collection,
             nav=blogs.pinned(collection, reader),
             posts=stream,

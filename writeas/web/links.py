@@ -1,6 +1,8 @@
 """Absolute links to our pages, for what is read away from the site: feeds, sitemaps,
 and a page's canonical and OpenGraph meta."""
 
+from urllib.parse import urljoin, urlsplit
+
 from flask import request, url_for
 
 from writeas import settings
@@ -14,3 +16,12 @@ def absolute_url(endpoint: str, **values) -> str:
     if not configured:
         return url_for(endpoint, _external=True, **values)
     return configured + url_for(endpoint, **values)[len(request.script_root) :]
+
+
+def shared_image(page_url: str, source: str | None) -> str | None:
+    """An image of a page as a share card names it (og:image): absolute, and only on the
+    web (a `data:` address or any other scheme is no card)."""
+    if not source:
+        return None
+    url = urljoin(page_url, source)
+    return url if urlsplit(url).scheme in ("http", "https") else None
