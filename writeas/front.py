@@ -18,7 +18,7 @@ view counter, the page cache, the JSON provider) is handed to them, bound on fir
 
 from werkzeug.exceptions import HTTPException
 
-from writeas import reads, settings
+from writeas import reads
 from writeas.api.shapes import post_json
 from writeas.http.cache_headers import API_VARY_HEADER
 from writeas.http.content_types import HTML, JSON, RAW_TYPES
@@ -39,7 +39,6 @@ class HotReads:
         self._next = wsgi_app
         self._adapter = None
         self._reads: Reads | None = None
-        self._site_url = app.extensions[settings.EXTENSION].site_url
         self._matched: dict[str, tuple[str, dict] | None] = {}
         self._routes = {
             "reading.post_page": self._post,
@@ -109,9 +108,6 @@ class HotReads:
         self._matched[path] = route
         return route
 
-    def _root(self, environ) -> str:
-        return pagecache.link_root(environ, self._site_url)
-
     @staticmethod
     def _anonymous(environ, api: bool) -> bool:
         """The API ignores cookies but reads tokens and blog passwords from headers; pages
@@ -122,7 +118,8 @@ class HotReads:
             )
         return not environ.get("HTTP_COOKIE")
 
-    def _post(self, served: Reads, environ, post_id: str) -> tuple[str, str] | None:
+    @staticmethod
+    def _post(served: Reads, environ, post_id: str) -> tuple[str, str] | None:
         post_id, _, extension = post_id.partition(".")
         if extension and extension not in RAW_TYPES:
             return None
@@ -131,7 +128,7 @@ class HotReads:
             return RAW_TYPES[extension], post.body
         if post.collection is not None:
             return None
-        html = served.pages.get(pagecache.post_page_key(self._root(environ), post))
+        html = served.pages.get(pagecache.post_page_key(_script_root(environ), post))
         if html is None:
             return None
         posts.record_view(post, ANONYMOUS)
@@ -145,10 +142,15 @@ class HotReads:
         posts.record_view(post, ANONYMOUS)
         return JSON, ok_text(post_json(post, views=posts.views(post)))
 
-    def _blog_home(self, served: Reads, environ, alias: str) -> tuple[str, str] | None:
+    @staticmethod
+    def _blog_home(served: Reads, environ, alias: str) -> tuple[str, str] | None:
         collection = blogs.readable(alias, ANONYMOUS)
-        html = served.pages.get(pagecache.blog_page_key(self._root(environ), collection, 1))
+        html = served.pages.get(pagecache.blog_page_key(_script_root(environ), collection, 1))
         return (HTML, html) if html is not None else None
+
+
+def _script_root(environ) -> str:
+    return _decoded(environ, "SCRIPT_NAME").rstrip("/")
 
 
 def _decoded(environ, key: str) -> str:

@@ -7,6 +7,7 @@ import re
 import xml.etree.ElementTree as ET
 from datetime import timedelta
 from email.utils import parsedate_to_datetime
+from html.parser import HTMLParser
 
 import pytest
 from calls import Api, blog_post, iso, update_blog
@@ -291,67 +292,69 @@ def meta(page: str) -> dict[str, str]:
     return found
 
 
-def test_blog_post_meta_names_the_post_and_its_first_image(api, alice, client):
+@pytest.fixture
+def sited(make_app):
+    """An app that knows its address (SITE_URL), with Alice signed up: (api, her token)."""
+    client = make_app(SITE_URL="https://blogs.example").test_client()
+    api = Api(client)
+    return api, api.signup("alice")
+
+
+def test_blog_post_meta_names_the_post_and_its_first_image(sited):
+    api, alice = sited
     update_blog(api, alice, title="Alice's Blog")
     body = "Some words first.\n\n![a cat](/media/cat.png?size=1&v=2)\n\n![b](/media/b.png)"
     blog_post(api, alice, title="Pictures & Words", body=body, created="2020-01-02T03:04:05Z")
-    page = text(client.get("/alice/pictures-words"))
-    found = meta(page)
-    assert found["canonical"] == "http://localhost/alice/pictures-words"
+    found = meta(text(api.client.get("/alice/pictures-words")))
+    assert found["canonical"] == "https://blogs.example/alice/pictures-words"
     assert found["og:url"] == found["canonical"]
     assert found["og:type"] == "article"
     assert found["og:title"] == "Pictures &amp; Words"
     assert found["og:description"] == found["twitter:description"] == "Some words first. a cat b"
     assert found["og:site_name"] == "Alice&#39;s Blog"
-    assert found["og:image"] == "http://localhost/media/cat.png?size=1&amp;v=2"
+    assert found["og:image"] == "https://blogs.example/media/cat.png?size=1&amp;v=2"
     assert found["twitter:card"] == "summary_large_image"
     assert found["twitter:image"] == found["og:image"]
     assert found["article:published_time"] == "2020-01-02T03:04:05Z"
     assert "robots" not in found
 
 
-def test_post_without_images_gets_a_summary_card(api, alice, client):
+def test_post_without_images_gets_a_summary_card(sited):
+    api, alice = sited
     blog_post(api, alice, title="Plain", body="Just text.")
-    found = meta(text(client.get("/alice/plain")))
+    found = meta(text(api.client.get("/alice/plain")))
     assert found["twitter:card"] == "summary" and "og:image" not in found
 
 
-def test_meta_follows_site_url(make_app):
-    app = make_app(SITE_URL="https://blogs.example")
-    client = app.test_client()
-    api = Api(client)
-    blog_post(api, api.signup("alice"), title="Hello", body="![x](https://cdn.example/x.jpg)")
-    found = meta(text(client.get("/alice/hello")))
-    assert found["canonical"] == "https://blogs.example/alice/hello"
-    assert found["og:image"] == "https://cdn.example/x.jpg"
-    home = meta(text(client.get("/alice/")))
-    assert home["canonical"] == "https://blogs.example/alice/"
-
-
-def test_cached_pages_never_carry_another_requests_host(api, alice, client, stranger):
-    """Without SITE_URL the meta is made of the request's host; a page cached for a
-    forged Host header is never what other visitors get."""
-    blog_post(api, alice, title="Hello")
+def test_without_site_url_pages_never_carry_the_requests_host(api, alice, client, stranger):
+    """A page is cached and sent to everyone (by us, and by proxies that may key their
+    cache without the Host header): its meta is made of paths, not of the host a request
+    names; only an image already elsewhere on the web makes a card."""
+    blog_post(api, alice, title="Hello", body="![y](https://cdn.example/y.jpg)")
+    blog_post(api, alice, title="Ours", body="![x](/media/x.png)")
     for path in ("/alice/", "/alice/hello"):
-        forged = text(stranger.get(path, headers={"Host": "evil.example"}))
-        assert "http://evil.example" in forged
-        for _ in range(2):  # the second read comes from the page cache (or the front)
-            page = text(client.get(path))
+        for visitor in (stranger, client):
+            page = text(visitor.get(path, headers={"Host": "evil.example"}))
             assert "evil.example" not in page
-            assert meta(page)["canonical"].startswith("http://localhost/")
+            found = meta(page)
+            assert found["canonical"] == path and "og:url" not in found
+    assert meta(text(client.get("/alice/hello")))["og:image"] == "https://cdn.example/y.jpg"
+    assert "og:image" not in meta(text(client.get("/alice/ours")))
 
 
-def test_blog_page_meta(api, alice, client, make_app):
+def test_blog_page_meta(sited):
+    api, alice = sited
+    client = api.client
     update_blog(api, alice, title="Alice's Blog", description="Thoughts, mostly.")
     blog_post(api, alice, title="Tagged", body="About #travel")
     found = meta(text(client.get("/alice/")))
-    assert found["canonical"] == found["og:url"] == "http://localhost/alice/"
+    assert found["canonical"] == found["og:url"] == "https://blogs.example/alice/"
     assert found["og:type"] == "website"
     assert found["og:title"] == found["og:site_name"] == "Alice&#39;s Blog"
     assert found["og:description"] == "Thoughts, mostly."
     assert found["twitter:card"] == "summary"
     tag = meta(text(client.get("/alice/tag:travel")))
-    assert tag["canonical"] == "http://localhost/alice/tag:travel"
+    assert tag["canonical"] == "https://blogs.example/alice/tag:travel"
     assert tag["og:title"] == "#travel — Alice&#39;s Blog"
 
 
@@ -370,3 +373,105 @@ def test_private_and_protected_posts_show_strangers_no_meta(api, alice, bob, cli
                  "/bob-private/", "/bob-password/"):
         page = text(client.get(path))
         assert "og:" not in page and "canonical" not in page and "Secret words" not in page
+
+
+# --- microformats -------------------------------------------------------------------------------
+
+
+class Microformats(HTMLParser):
+    """Each microformat root (`h-*`) of a page, with the properties (`p-`, `u-`, `dt-`,
+    `e-`) of its own (not nested roots') descendants: a property's value is its text, or
+    for `u-` its href and for `dt-` its datetime; a property that is itself a root (an
+    `h-card` author) is given as that root."""
+
+    VOID = {"meta", "link", "img", "br", "hr", "input", "source", "wbr"}
+
+    def __init__(self):
+        super().__init__()
+        self.roots, self._stack = [], []  # the stack: (tag, root or None, property names)
+
+    def handle_starttag(self, tag, attrs):
+        found = dict(attrs)
+        classes = (found.get("class") or "").split()
+        kinds = [c for c in classes if c.startswith("h-")]
+        names = [c for c in classes if c.split("-", 1)[0] in ("p", "u", "dt", "e")]
+        owner = next((r for _, r, _ in reversed(self._stack) if r is not None), None)
+        root = {"type": kinds, "properties": {}, "text": ""} if kinds else None
+        for name in names:
+            if owner is None:
+                continue
+            value = root or found.get("href" if name.startswith("u-") else "datetime")
+            value = found.get("value", value) if tag == "data" else value
+            owner["properties"].setdefault(name, []).append(value if value is not None else "")
+        if root is not None:
+            (owner["properties"].setdefault("children", []) if owner else self.roots).append(root)
+        if tag not in self.VOID:
+            self._stack.append((tag, root, [n for n in names if n.startswith(("p-", "e-"))]))
+
+    def handle_endtag(self, tag):
+        while self._stack:
+            if self._stack.pop()[0] == tag:
+                return
+
+    def handle_data(self, data):
+        """Text goes to the innermost root's text, or property of the innermost root."""
+        for _, root, names in reversed(self._stack):
+            if root is not None:
+                root["text"] += data
+                return
+            if names:
+                owner = next(r for _, r, _ in reversed(self._stack) if r is not None)
+                for name in names:
+                    owner["properties"][name][-1] += data
+                return
+
+
+def microformats(page: str) -> list[dict]:
+    parser = Microformats()
+    parser.feed(page)
+    return parser.roots
+
+
+def test_a_post_is_an_h_entry_with_its_author(api, alice, client):
+    update_blog(api, alice, title="Alice's Blog")
+    blog_post(api, alice, title="Hello World", body="Some **bold** words.",
+              created="2020-01-02T03:04:05Z")
+    (entry,) = [r for r in microformats(text(client.get("/alice/hello-world")))
+                if "h-entry" in r["type"]]
+    found = entry["properties"]
+    assert found["p-name"] == ["Hello World"]
+    assert found["e-content"][0].strip() == "Some bold words."
+    assert found["dt-published"] == ["2020-01-02T03:04:05Z"]
+    assert found["u-url"] == ["/alice/hello-world"]
+    (author,) = found["p-author"]
+    assert author["type"] == ["h-card"] and author["text"] == "Alice's Blog"
+
+
+def test_an_untitled_post_still_names_itself(api, client):
+    post = api.publish(body="Just a thought, no title.")
+    page = text(client.get(f"/{post['id']}"))
+    (entry,) = [r for r in microformats(page) if "h-entry" in r["type"]]
+    assert entry["properties"]["p-name"] == ["Just a thought, no title."]
+    assert "p-author" not in entry["properties"]  # an anonymous post has no author to name
+
+
+def test_a_blog_stream_is_an_h_feed_of_h_entries(api, alice, client):
+    update_blog(api, alice, title="Alice's Blog")
+    blog_post(api, alice, title="One", created="2020-01-01T00:00:00Z")
+    blog_post(api, alice, title="Two", created="2021-01-01T00:00:00Z")
+    (feed,) = [r for r in microformats(text(client.get("/alice/"))) if "h-feed" in r["type"]]
+    found = feed["properties"]
+    assert found["p-name"] == ["Alice's Blog"]
+    assert found["p-author"][0]["type"] == ["h-card"]
+    entries = [child for child in found["children"] if child["type"] == ["h-entry"]]
+    assert [e["properties"]["p-name"] for e in entries] == [["Two"], ["One"]]
+    assert entries[1]["properties"]["u-url"] == ["/alice/one"]
+    assert entries[1]["properties"]["dt-published"] == ["2020-01-01T00:00:00Z"]
+
+
+def test_the_reader_is_an_h_feed_whose_entries_name_their_blogs(api, alice, client):
+    blog_post(api, alice, title="Read Me")
+    (feed,) = [r for r in microformats(text(client.get("/read"))) if "h-feed" in r["type"]]
+    (entry,) = [c for c in feed["properties"]["children"] if c["type"] == ["h-entry"]]
+    assert entry["properties"]["p-name"] == ["Read Me"]
+    assert entry["properties"]["p-author"][0]["text"] == "alice"

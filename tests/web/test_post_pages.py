@@ -199,7 +199,7 @@ def test_mono_post_has_line_anchors_without_highlighting(api, client):
     post = api.publish(body=CODE, font="mono")
     page = text(client.get(f"/{post['id']}"))
     assert 'id="L1"' in page and 'href="#L1"' in page
-    code = page[page.index('class="code-body"') :]
+    code = page[page.index('class="code-body') :]
     assert '<span class="k">' not in code
     assert not re.search(r'<span class="(?!line")[a-z0-9]+">', code)
 

@@ -11,7 +11,7 @@ from writeas.http import ratelimits
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
 from writeas.services.visibility import NOT_FOUND, check_blog_password, is_listed
-from writeas.web import feeds, pagecache, visitor
+from writeas.web import feeds, links, pagecache, visitor
 from writeas.web.links import absolute_url
 from writeas.web.reading import render_post_page
 from writeas.web.redirects import local_path
@@ -34,11 +34,11 @@ def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
 
 def _canonical(collection: BlogSnapshot, page: int, tag: str | None) -> str:
     if tag is not None:
-        url = absolute_url("blogs.tag", alias=collection.alias, tag=tag)
+        url = links.page_url("blogs.tag", alias=collection.alias, tag=tag)
         return f"{url}?page={page}" if page > 1 else url
     if page > 1:
-        return absolute_url("blogs.page", alias=collection.alias, page=page)
-    return absolute_url("blogs.home", alias=collection.alias)
+        return links.page_url("blogs.page", alias=collection.alias, page=page)
+    return links.page_url("blogs.home", alias=collection.alias)
 
 
 def _listing(alias: str, page: int, tag: str | None = None):
@@ -69,7 +69,7 @@ def _listing(alias: str, page: int, tag: str | None = None):
 
     return pagecache.remembered(
         pagecache.if_shared(
-            pagecache.blog_page_key(pagecache.request_root(), collection, page, tag)
+            pagecache.blog_page_key(request.script_root, collection, page, tag)
         ),
         render,
         expires=lambda: blogs.next_scheduled(collection),

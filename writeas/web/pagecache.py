@@ -11,39 +11,24 @@ scheduled post goes live) carries an expiry. The cache is bounded by size (PAGE_
 per process).
 """
 
-from flask import request, session
+from flask import session
 from flask_login import current_user
-from werkzeug.wsgi import get_current_url
 
-from writeas import reads, settings
+from writeas import reads
 from writeas.web import visitor
 
 
-def link_root(environ, site_url: str) -> str:
-    """What a page's links are made of, the first part of every page key. The script
-    root: a proxy may mount the site under a prefix, and links carry it. And, unless
-    SITE_URL names the site, the scheme and host the request came to, which the absolute
-    links of a page's meta (canonical, og:url) are made of: a request with another Host
-    header gets, and fills, entries of its own, never the ones other visitors are served."""
-    script_root = environ.get("SCRIPT_NAME", "").encode("latin1").decode(errors="replace")
-    origin = "" if site_url else get_current_url(environ, host_only=True)
-    return origin + script_root.rstrip("/")
-
-
-def post_page_key(root: str, post, view: str = "", collection=None) -> tuple:
+def post_page_key(script_root: str, post, view: str = "", collection=None) -> tuple:
     """A post's page shows the post (and, in a blog, the blog's header and navigation).
-    `root` is `link_root`'s; `view` names the lexer of a code view (`/{id}.py`)."""
+    The script root is part of every page key: a proxy may mount the site under a
+    prefix, and links carry it. `view` names the lexer of a code view (`/{id}.py`)."""
     blog = (collection.uid, collection.content_version) if collection is not None else None
-    return (root, "post", post.id, post.content_version, view, blog)
+    return (script_root, "post", post.id, post.content_version, view, blog)
 
 
-def blog_page_key(root: str, collection, page: int, tag: str | None = None) -> tuple:
+def blog_page_key(script_root: str, collection, page: int, tag: str | None = None) -> tuple:
     """By the blog's uid, not its id: an id can come back (a restored backup), a uid can't."""
-    return (root, "blog", collection.uid, collection.content_version, page, tag)
-
-
-def request_root() -> str:
-    return link_root(request.environ, settings.current().site_url)
+    return (script_root, "blog", collection.uid, collection.content_version, page, tag)
 
 
 def if_shared(key: tuple, post_id: str | None = None) -> tuple | None:

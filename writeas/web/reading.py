@@ -1,7 +1,7 @@
 """Reading a post: its page (prose or paste.as-style code), its raw text and Markdown, and
 its code highlighted for a named language (`/{id}.py`)."""
 
-from flask import Blueprint, Response, redirect, render_template, url_for
+from flask import Blueprint, Response, redirect, render_template, request, url_for
 
 from writeas import reads
 from writeas.core.errors import ServiceError
@@ -14,7 +14,6 @@ from writeas.services.visibility import is_listed
 from writeas.text.extraction import first_image
 from writeas.text.rendering import lexer_class_named_by, render_code
 from writeas.web import links, pagecache, visitor
-from writeas.web.links import absolute_url
 
 bp = Blueprint("reading", __name__)
 
@@ -51,9 +50,9 @@ def render_post_page(
         html = body_html if view else reads.current().body_html(post.id)
         blog = post.collection
         url = (
-            absolute_url("blogs.post", alias=blog.alias, slug=post.slug)
+            links.page_url("blogs.post", alias=blog.alias, slug=post.slug)
             if blog is not None
-            else absolute_url("reading.post_page", post_id=post.id)
+            else links.page_url("reading.post_page", post_id=post.id)
         )
         return render_template(
             "posts/post.html",
@@ -74,7 +73,7 @@ def render_post_page(
     # A code view of a blog post shows no blog, but its meta names the blog's address and
     # whether it is listed: the blog's version is in its key too.
     key = pagecache.post_page_key(
-        pagecache.request_root(), post, view, collection or post.collection
+        request.script_root, post, view, collection or post.collection
     )
     return pagecache.remembered(
         pagecache.if_shared(key, post_id=post.id),
