@@ -11,7 +11,7 @@ from html.parser import HTMLParser
 
 import pytest
 from calls import Api, blog_post, iso, update_blog
-from pages import text
+from pages import login, text
 from PIL import Image
 
 from writeas.core.clock import utcnow
@@ -143,7 +143,7 @@ def test_blog_sitemap_lists_its_live_posts_with_lastmod(api, alice, client, inst
 
 
 def test_blog_sitemap_of_a_hidden_blog_is_not_found_even_for_its_owner(api, bob, client, instance):
-    api.call("POST", "/api/auth/login", json={"alias": "bob", "pass": "correct horse"})
+    login(client, "bob")
     for alias in ("bob-private", "bob-password", "bob-unlisted", "nosuchblog"):
         response = client.get(f"/{alias}/sitemap.xml")
         assert response.status_code == 404, alias
