@@ -27,6 +27,8 @@ class Settings:
     credentials_keys: str = ""
     site_name: str = "Write.as-compatible"
     site_url: str = ""
+    # A file whose rules replace robots.txt's default ones (the Sitemap line is added).
+    robots_txt: str = ""
     max_content_length: int = 2 * 1024 * 1024
     max_collections_per_user: int = 20
     posts_per_page: int = 10
@@ -61,6 +63,8 @@ class Settings:
     page_cache_mb: int = 32
     # How long a shared cache or browser may reuse an anonymous page without asking.
     page_max_age: int = 60
+    # The instance's public reader, /read: the newest posts of every listed blog.
+    public_reader: bool = True
     view_flush_seconds: float = 2.0
     sqlite_busy_timeout_ms: int = 5000
     session_cookie_secure: bool = False
@@ -87,7 +91,7 @@ class Settings:
         values.setdefault("media_dir", str(instance / "media"))
         if "ratelimit_storage_uri" not in values and values.get("redis_url"):
             values["ratelimit_storage_uri"] = values["redis_url"]
-        return _checked_media(replace(cls(**values), **overrides))
+        return _checked_robots(_checked_media(replace(cls(**values), **overrides)))
 
     @property
     def queue_redis_url(self) -> str:
@@ -98,6 +102,7 @@ class Settings:
         return {
             "TESTING": self.testing,
             "SECRET_KEY": self.secret_key,
+            "SITE_NAME": self.site_name,
             "SQLALCHEMY_DATABASE_URI": self.database_url,
             # A server connection can die between requests (a restart, a proxy's idle
             # timeout); pinging on checkout finds out first. A SQLite file can't.
@@ -144,6 +149,13 @@ def _checked_media(settings: Settings) -> Settings:
         raise RuntimeError("MEDIA_STORE=s3 needs S3_BUCKET")
     if settings.media_store == "local" and not settings.media_dir:
         raise RuntimeError("MEDIA_STORE=local needs MEDIA_DIR")
+    return settings
+
+
+def _checked_robots(settings: Settings) -> Settings:
+    """A robots.txt file that isn't there is refused at start-up, not served as a 500."""
+    if settings.robots_txt and not Path(settings.robots_txt).is_file():
+        raise RuntimeError(f"ROBOTS_TXT names no file: {settings.robots_txt!r}")
     return settings
 
 

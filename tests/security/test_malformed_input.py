@@ -224,7 +224,7 @@ def test_extremely_long_tags(api, client, owner):
     assert post["tags"] == ["a" * 100, "ж" * 100]
     response = client.get(f"/hostile/tag:{'a' * 100}")
     assert response.status_code == 200
-    assert assert_inert_html(response).count('class="entry"') == 1
+    assert assert_inert_html(response).count('class="entry h-entry"') == 1
     response = client.get(f"/hostile/tag:{'c' * 1_000_000}")
     assert response.status_code == 200
     assert "Nothing here yet." in assert_inert_html(response)

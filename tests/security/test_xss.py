@@ -127,9 +127,8 @@ def test_xss_vectors_in_every_field_are_inert_on_every_page(api, client):
             response = client.get(path)
             assert response.status_code == 200, (path, response.status_code)
             assert_inert_html(response)
-        assert (
-            client.get(f"/hostile/tag:{label}x0").get_data(as_text=True).count('class="entry"') == 1
-        )
+        tag_page = client.get(f"/hostile/tag:{label}x0").get_data(as_text=True)
+        assert tag_page.count('class="entry h-entry"') == 1
 
         # The vector itself as a tag in the URL is reflected into the heading and title;
         # as a post id it reaches the 404 page.

@@ -61,4 +61,4 @@ def pinned_nav(page: str) -> list[str]:
 
 def stream_slugs(page: str, alias="alice") -> list[str]:
     """Slugs of the posts listed in a blog page's stream (its <article> entries), in order."""
-    return re.findall(rf'<h2><a href="/{alias}/([^"]+)">', page)
+    return re.findall(rf'<h2[^>]*><a[^>]* href="/{alias}/([^"]+)">', page)

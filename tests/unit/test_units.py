@@ -11,7 +11,7 @@ from writeas.core.clock import rfc3339
 from writeas.core.errors import ServiceError
 from writeas.services import payload
 from writeas.text import appearance
-from writeas.text.extraction import extract_hashtags, extract_title
+from writeas.text.extraction import extract_hashtags, extract_title, first_image
 from writeas.text.rendering import render_markdown
 from writeas.text.slugs import slug_source, slugify, unique
 
@@ -273,3 +273,12 @@ def test_huge_pastes_get_numbered_lines_without_colours():
     assert lexer_class_named_by("nosuchlanguage", "x") is None
     html = render_post(huge, "code")
     assert 'id="L1"' in html and '<span class="k">' not in html
+
+
+def test_first_image_of_a_rendered_body():
+    html = render_markdown("Words.\n\n![a](/media/a.png?x=1&y=2)\n\n![b](https://cdn.example/b.jpg)")
+    assert first_image(html) == "/media/a.png?x=1&y=2"
+    assert first_image("<p>No image, just <code>&lt;img src=x&gt;</code>.</p>") is None
+    assert first_image("<img alt='x' src='single.png'>") == "single.png"
+    # Openers without an end are one scan each, not a rescan of the rest from each.
+    assert first_image("<img " * 100_000) is None

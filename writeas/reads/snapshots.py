@@ -47,6 +47,7 @@ class PostSnapshot:
     title: str
     body: str
     display_title: str
+    excerpt: str
     tags: list
     views: int
     pinned_position: int | None

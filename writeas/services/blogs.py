@@ -70,6 +70,11 @@ def live_window(collection: Collection | BlogSnapshot) -> tuple[datetime | None,
     return tuple(db.session.execute(both).one())
 
 
+def created(collection: Collection | BlogSnapshot) -> datetime:
+    """When the blog was made: what an empty blog's feed last changed at."""
+    return db.session.scalar(select(Collection.created).where(Collection.id == collection.id))
+
+
 def owned(alias: str, user: User | None) -> Collection:
     """A blog the user may change: 401 anonymous, 404 unknown (or private to someone
     else), 403 someone else's."""

@@ -130,3 +130,27 @@ def published_filter(reader: Reader, collection: Collection) -> ColumnElement[bo
     if reader.owns(collection):
         return live
     return and_(live, Post.created <= utcnow())
+
+
+def is_listed(collection: Collection | None) -> bool:
+    """Whether a blog's pages may be indexed and listed (`listed_blogs_filter` in Python);
+    a post in no blog is a draft or an anonymous post, found only through its address."""
+    return collection is not None and collection.visibility == Visibility.PUBLIC
+
+
+def listed_blogs_filter() -> ColumnElement[bool]:
+    """SQL for blogs that may be named to anyone who asks: crawlers (robots.txt, sitemaps)
+    and the public reader. Only public ones: an unlisted blog is for those given its
+    address, and naming a private or protected one would leak that it exists."""
+    return Collection.visibility == Visibility.PUBLIC
+
+
+def listed_posts_filter() -> ColumnElement[bool]:
+    """SQL for posts that may be listed to anyone: live (published, not scheduled) posts of
+    a listed blog. Posts in no blog are never listed; join `Collection` to use it."""
+    return and_(
+        Post.collection_id == Collection.id,
+        listed_blogs_filter(),
+        Post.body != "",
+        Post.created <= utcnow(),
+    )

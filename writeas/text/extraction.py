@@ -1,4 +1,5 @@
-"""What Write.as reads out of a post's Markdown: a browser title and its hashtags.
+"""What Write.as reads out of a post's Markdown: a browser title and its hashtags; and the
+first image of its rendered body.
 
 Everything here runs on every create and update, over text anyone can send, so every step
 is linear in its input: no pattern can rescan a run of the same character from each of its
@@ -6,6 +7,7 @@ positions (openers are excluded from what follows them, quantifiers are possessi
 what a pattern would need a back-reference for is scanned by hand.
 """
 
+import html
 import re
 import unicodedata
 
@@ -156,3 +158,16 @@ def extract_hashtags(body: str) -> list[str]:
             tags.append(tag)
         index = text.find("#", index + 1 + len(tag))
     return tags
+
+
+# No `<` inside a tag, so each attempt ends at the next tag: linear, like the rest.
+_IMAGE_SOURCE = re.compile(r"""<img\b[^<>]*?\ssrc=(?:"([^"]*+)"|'([^']*+)')""", re.IGNORECASE)
+
+
+def first_image(body_html: str) -> str | None:
+    """The address of the first image of a rendered (sanitised) body, as written, for the
+    page's share card (og:image)."""
+    found = _IMAGE_SOURCE.search(body_html)
+    if found is None:
+        return None
+    return html.unescape(found.group(1) if found.group(1) is not None else found.group(2))

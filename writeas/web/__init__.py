@@ -12,6 +12,7 @@ from writeas.web import (
     blogs,
     crossposting,
     dashboard,
+    discovery,
     editor,
     fediverse,
     media_files,
@@ -32,6 +33,6 @@ def login_compat():
 
 
 blueprints = [
-    editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, reading.bp,
-    blogs.bp, media_files.bp,
+    editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
+    reading.bp, blogs.bp, media_files.bp,
 ]

@@ -8,11 +8,11 @@ from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.federation import reports
 from writeas.http import ratelimits
-from writeas.http.content_types import ATOM
 from writeas.reads.snapshots import BlogSnapshot
 from writeas.services import blogs, payload
-from writeas.services.visibility import NOT_FOUND, check_blog_password
-from writeas.web import pagecache, visitor
+from writeas.services.visibility import NOT_FOUND, check_blog_password, is_listed
+from writeas.web import feeds, links, pagecache, visitor
+from writeas.web.links import absolute_url
 from writeas.web.reading import render_post_page
 from writeas.web.redirects import local_path
 
@@ -32,6 +32,15 @@ def _open(alias: str) -> tuple[BlogSnapshot | None, object]:
     return None, (page, 403)
 
 
+def _canonical(collection: BlogSnapshot, page: int, tag: str | None) -> str:
+    if tag is not None:
+        url = links.page_url("blogs.tag", alias=collection.alias, tag=tag)
+        return f"{url}?page={page}" if page > 1 else url
+    if page > 1:
+        return links.page_url("blogs.page", alias=collection.alias, page=page)
+    return links.page_url("blogs.home", alias=collection.alias)
+
+
 def _listing(alias: str, page: int, tag: str | None = None):
     collection, locked = _open(alias)
     if locked:
@@ -44,6 +53,8 @@ def _listing(alias: str, page: int, tag: str | None = None):
             raise ServiceError(404, "There's no such page.")
         return render_template(
             "blogs/blog.html",
+            canonical=_canonical(collection, page, tag),
+            listed=is_listed(collection),
             collection=collection,
             nav=blogs.pinned(collection, reader),
             posts=stream,
@@ -57,7 +68,9 @@ def _listing(alias: str, page: int, tag: str | None = None):
         )
 
     return pagecache.served(
-        pagecache.if_shared(pagecache.blog_page_key(request.script_root, collection, page, tag)),
+        pagecache.if_shared(
+            pagecache.blog_page_key(request.script_root, collection, page, tag)
+        ),
         render,
         window=lambda: blogs.live_window(collection),
         modified=(collection.updated,),
@@ -93,8 +106,9 @@ def post(alias, slug):
     return render_post_page(found, collection)
 
 
-@bp.get("/<alias:alias>/feed/")
-def feed(alias):
+def _feed(alias: str, kind: str):
+    """The blog's newest page of posts as a feed; a protected blog's only once unlocked in
+    the session, like its pages (a feed reader has no session, so it gets the 403)."""
     collection, locked = _open(alias)
     if locked:
         raise ServiceError(403, "This blog is password-protected.")
@@ -102,15 +116,39 @@ def feed(alias):
 
     def render() -> str:
         entries, _more = blogs.stream(collection, reader, 1)
-        return render_template("blogs/feed.xml", collection=collection, entries=entries)
+        feed = feeds.Feed(
+            title=collection.title,
+            description=collection.description,
+            home=absolute_url("blogs.home", alias=collection.alias),
+            self=absolute_url(f"blogs.{FEED_ENDPOINTS[kind]}", alias=collection.alias),
+            updated=(
+                max(post.updated for post in entries) if entries else blogs.created(collection)
+            ),
+            author=collection.title,
+        )
+        return feeds.rendered(kind, feed, entries)
 
     return pagecache.served(
-        pagecache.if_shared(pagecache.feed_key(request.url_root, collection)),
+        pagecache.if_shared(pagecache.feed_key(request.url_root, collection, kind)),
         render,
         window=lambda: blogs.live_window(collection),
         modified=(collection.updated,),
-        content_type=ATOM,
+        content_type=feeds.FORMATS[kind][1],
     )
+
+
+FEED_ENDPOINTS = {"atom": "feed", "rss": "feed_rss"}
+
+
+@bp.get("/<alias:alias>/feed/")
+def feed(alias):
+    return _feed(alias, "atom")
+
+
+@bp.get("/<alias:alias>/feed/rss")
+def feed_rss(alias):
+    """RSS 2.0, for the readers that still take nothing else."""
+    return _feed(alias, "rss")
 
 
 @bp.post("/<alias:alias>/unlock")

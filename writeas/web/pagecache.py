@@ -51,10 +51,10 @@ def blog_page_key(script_root: str, collection, page: int, tag: str | None = Non
     return (script_root, "blog", collection.uid, collection.content_version, page, tag)
 
 
-def feed_key(url_root: str, collection) -> tuple:
+def feed_key(url_root: str, collection, kind: str) -> tuple:
     """A feed's links are absolute, made from the request's host: the host is in its key,
     so whatever a request's `Host` says reaches only the entry for that host."""
-    return (url_root, "feed", collection.uid, collection.content_version)
+    return (url_root, "feed", kind, collection.uid, collection.content_version)
 
 
 def if_shared(key: tuple, post_id: str | None = None) -> tuple | None:

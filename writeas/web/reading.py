@@ -12,8 +12,10 @@ from writeas.http import conditional, ratelimits
 from writeas.http.content_types import RAW_TYPES
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
 from writeas.services import blogs, posts
+from writeas.services.visibility import is_listed
+from writeas.text.extraction import first_image
 from writeas.text.rendering import lexer_class_named_by, render_code
-from writeas.web import pagecache, visitor
+from writeas.web import links, pagecache, visitor
 
 bp = Blueprint("reading", __name__)
 
@@ -47,12 +49,22 @@ def render_post_page(
 
     def render() -> str:
         token = visitor.token_for(post.id)
+        html = body_html if view else reads.current().body_html(post.id)
+        blog = post.collection
+        url = (
+            links.page_url("blogs.post", alias=blog.alias, slug=post.slug)
+            if blog is not None
+            else links.page_url("reading.post_page", post_id=post.id)
+        )
         return render_template(
             "posts/post.html",
+            canonical=url,
+            share_image=links.shared_image(url, first_image(html)),
+            listed=is_listed(blog),
             post=post,
             collection=collection,
             nav=blogs.pinned(collection, reader) if collection is not None else [],
-            body_html=body_html if view else reads.current().body_html(post.id),
+            body_html=html,
             code_view=bool(view) or post.appearance in ("code", "mono"),
             modify_token=token,
             can_edit=posts.is_owner(post, reader.user) or token is not None,
@@ -60,7 +72,11 @@ def render_post_page(
             replies=reports.approved_comments(post.id) if collection is not None else [],
         )
 
-    key = pagecache.post_page_key(request.script_root, post, view, collection)
+    # A code view of a blog post shows no blog, but its meta names the blog's address and
+    # whether it is listed: the blog's version is in its key too.
+    key = pagecache.post_page_key(
+        request.script_root, post, view, collection or post.collection
+    )
     return pagecache.served(
         pagecache.if_shared(key, post_id=post.id),
         render,

@@ -1,8 +1,12 @@
 """Template helpers shared by every page."""
 
+from datetime import UTC, datetime
+from email.utils import format_datetime
+
 from markupsafe import Markup
 
-from writeas.core.clock import utcnow
+from writeas.core.clock import rfc3339, utcnow
+from writeas.web.links import absolute_url
 
 
 def css_text(style_sheet: str) -> Markup:
@@ -11,6 +15,14 @@ def css_text(style_sheet: str) -> Markup:
     return Markup(style_sheet.replace("<", "\\3c ").replace(">", "\\3e "))  # noqa: S704
 
 
+def rfc822(moment: datetime) -> str:
+    """RSS's dates (RFC 822, as RFC 2822 writes them) of our naive UTC times."""
+    return format_datetime(moment.replace(tzinfo=UTC), usegmt=True)
+
+
 def register(app) -> None:
+    app.add_template_filter(rfc3339, "rfc3339")
+    app.add_template_filter(rfc822, "rfc822")
     app.add_template_filter(css_text, "css_text")
     app.add_template_global(utcnow, "now")
+    app.add_template_global(absolute_url, "absolute_url")
