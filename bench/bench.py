@@ -30,6 +30,15 @@ wrk.body = '{"body": "A benchmark post with a #hashtag and **bold** text.", "tit
 """
 
 
+def revalidation(url: str, tmp: str, name: str) -> Path:
+    """A wrk script that asks for `url` with its current ETag: every answer is a 304."""
+    with urllib.request.urlopen(url) as response:
+        tag = response.headers["ETag"]
+    script = Path(tmp) / f"{name}.lua"
+    script.write_text(f"wrk.headers['If-None-Match'] = '{tag}'\n")
+    return script
+
+
 def pinned(cpu: int, command: list[str]) -> list[str]:
     if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1:
         return ["taskset", "-c", str(cpu), *command]
@@ -163,6 +172,13 @@ def main() -> None:
                 ("blog homepage, 50 posts", f"{base}/bench/", None),
                 ("API POST /api/posts", f"{base}/api/posts", lua),
             ]
+            for label, path in (
+                ("page /{id}", f"/{code_post['id']}"),
+                ("raw /{id}.txt", f"/{code_post['id']}.txt"),
+                ("API GET /api/posts/{id}", f"/api/posts/{code_post['id']}"),
+            ):
+                script = revalidation(base + path, tmp, f"r{len(scenarios)}")
+                scenarios.append((f"304 {label}", base + path, script))
             for name, url, script in scenarios:
                 measure(name, url, script)
             for total in [int(n) for n in args.scale.split(",") if n]:

@@ -26,8 +26,8 @@ from writeas.http.cache_headers import add_cache_headers
 from writeas.http.security_headers import add_security_headers
 from writeas.reads import content_versions
 from writeas.settings import PROJECT_ROOT, Settings
+from writeas.web import assets, templating
 from writeas.web import blueprints as web_blueprints
-from writeas.web import templating
 from writeas.web.cookies import SessionInterface
 from writeas.web.routing import AliasConverter
 
@@ -84,6 +84,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     for blueprint in web_blueprints:
         app.register_blueprint(blueprint)
     templating.register(app)
+    assets.register(app)
     errors.register(app)
     app.after_request(add_security_headers)
     app.after_request(add_cache_headers)

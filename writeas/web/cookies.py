@@ -31,7 +31,9 @@ class SessionInterface(SecureCookieSessionInterface):
         return self._serializer[1]
 
     def save_session(self, app, session, response) -> None:
-        if is_api(request.path):
+        # Static files are the same for everyone, whatever hooks read the session on the
+        # way (their fingerprinted names are cached for a year).
+        if is_api(request.path) or request.endpoint == "static":
             return
         if session.accessed and (session or session.modified):
             response.headers["Cache-Control"] = PRIVATE
