@@ -19,6 +19,18 @@ def blog_post(api, token, alias="alice", **fields) -> dict:
     return response.json["data"]
 
 
+def five_yearly_posts(make_app):
+    """A client for an instance paging two posts at a time, with alice's blog holding
+    "Post 1" (2021) to "Post 5" (2025): three pages of any newest-first stream."""
+    app = make_app(POSTS_PER_PAGE=2)
+    client = app.test_client()
+    api = Api(client)
+    token = api.signup("alice")
+    for number in range(1, 6):
+        blog_post(api, token, title=f"Post {number}", created=f"202{number}-01-01T00:00:00Z")
+    return client
+
+
 def update_blog(api, token, alias="alice", **fields) -> dict:
     response = api.call("POST", f"/api/collections/{alias}", token=token, json=fields)
     assert response.status_code == 200, response.json

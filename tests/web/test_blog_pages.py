@@ -6,7 +6,7 @@ Forms are submitted the way a browser does: GET a page, take its CSRF token, POS
 import xml.etree.ElementTree as ET
 
 import pytest
-from calls import Api, blog_post, update_blog, views
+from calls import Api, blog_post, five_yearly_posts, update_blog, views
 from pages import (
     location,
     login,
@@ -36,8 +36,8 @@ def test_blog_homepage_lists_posts_newest_first_with_excerpts(api, alice, client
     assert "<title>Alice&#39;s Blog</title>" in page
     assert "Thoughts, mostly." in page
     assert stream_slugs(page) == ["newest", "middle", "oldest"]
-    assert '<p class="excerpt">Some middle text.</p>' in page
-    assert '<p class="excerpt">The first words.</p>' in page
+    assert '<p class="excerpt p-summary">Some middle text.</p>' in page
+    assert '<p class="excerpt p-summary">The first words.</p>' in page
     assert 'rel="next"' not in page
 
 
@@ -49,12 +49,7 @@ def test_empty_and_unknown_blogs(alice, client):
 
 def test_blog_pagination(make_app):
 
-    app = make_app(POSTS_PER_PAGE=2)
-    client = app.test_client()
-    api = Api(client)
-    token = api.signup("alice")
-    for number in range(1, 6):
-        blog_post(api, token, title=f"Post {number}", created=f"202{number}-01-01T00:00:00Z")
+    client = five_yearly_posts(make_app)
     first = text(client.get("/alice/"))
     assert stream_slugs(first) == ["post-5", "post-4"]
     assert 'rel="next" href="/alice/page/2"' in first

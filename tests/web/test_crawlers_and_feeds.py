@@ -10,7 +10,7 @@ from email.utils import parsedate_to_datetime
 from html.parser import HTMLParser
 
 import pytest
-from calls import Api, blog_post, iso, update_blog
+from calls import Api, blog_post, five_yearly_posts, iso, update_blog
 from pages import login, text
 from PIL import Image
 
@@ -241,12 +241,7 @@ def test_reader_shows_the_newest_public_posts_of_public_blogs(api, alice, bob, c
 
 
 def test_reader_is_paginated(make_app):
-    app = make_app(POSTS_PER_PAGE=2)
-    client = app.test_client()
-    api = Api(client)
-    token = api.signup("alice")
-    for number in range(1, 6):
-        blog_post(api, token, title=f"Post {number}", created=f"202{number}-01-01T00:00:00Z")
+    client = five_yearly_posts(make_app)
     first = text(client.get("/read"))
     assert "Post 5" in first and "Post 4" in first and "Post 3" not in first
     assert 'rel="next" href="/read/page/2"' in first and 'rel="prev"' not in first
