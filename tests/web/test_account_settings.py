@@ -4,6 +4,7 @@ revocable on its own. Forms are sent as a browser sends them, with the CSRF toke
 
 import re
 
+from calls import Api
 from pages import PASSWORD, csrf_token, login, submit, text
 from sqlalchemy import select
 
@@ -145,3 +146,17 @@ def test_logging_out_ends_every_session_row(app, alice):
     assert elsewhere.get("/me/").status_code == 302
     with app.app_context():
         assert db.session.scalar(select(UserSession.id)) is None
+
+
+def test_guessing_the_current_password_is_rate_limited(make_app):
+    app = make_app(LOGIN_RATE_LIMIT="2 per minute")
+    Api(app.test_client()).signup("alice")
+    client = login(app.test_client(), "alice")  # a successful log-in draws nothing
+    codes = [
+        _settings(client, "password", {"current": f"guess {n}", "new": NEW_PASSWORD})
+        .status_code
+        for n in range(3)
+    ]
+    assert codes == [401, 401, 429]
+    deleting = submit(client, "/me/delete", {"pass": "guess 4"}, page="/me/delete")
+    assert deleting.status_code == 429

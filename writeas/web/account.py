@@ -6,6 +6,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from flask_login import login_required, logout_user
 
 from writeas.core.errors import ServiceError
+from writeas.http.ratelimits import login_limit
 from writeas.services import account_deletion, account_sessions, account_settings
 from writeas.web import visitor
 
@@ -43,8 +44,11 @@ def _changed(change, message: str):
     return _done(message)
 
 
+# Asking for the password again is a place to guess it: wrong answers draw on the log-in
+# budget of the address, as failed log-ins do.
 @bp.post("/settings/password")
 @login_required
+@login_limit
 def password():
     return _changed(
         lambda: account_settings.change_password(
@@ -91,6 +95,7 @@ def revoke_session(session_id):
 
 @bp.route("/delete", methods=["GET", "POST"])
 @login_required
+@login_limit
 def delete():
     if request.method == "GET":
         return render_template("me/delete_account.html")
