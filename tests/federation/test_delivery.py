@@ -8,48 +8,18 @@ from datetime import timedelta
 
 import pytest
 from calls import blog_post, update_blog
-from flask import Flask, request
-from platform_servers import closed_port_url, recorded, running
+from inboxes import Inbox, follow
+from platform_servers import closed_port_url, running
 from sqlalchemy import select, update
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.models import (
-    Collection,
     FederationDelivery,
     Follower,
     RemoteHost,
 )
 from writeas.federation import blocks, delivery, signatures
-
-
-class Inbox:
-    """A shared inbox: `script` is the answers to give, in order (then 202s)."""
-
-    def __init__(self):
-        self.received: list[dict] = []
-        self.script: list[tuple[int, dict]] = []
-        self.public_key = None
-
-    def app(self):
-        app = Flask("inbox")
-
-        @app.post("/inbox")
-        def inbox():
-            seen = recorded()
-            key = self.public_key
-            target = request.full_path.rstrip("?")
-            try:
-                signatures.verify("POST", target, seen["headers"], seen["body"],
-                                  lambda _key_id, _refresh: key)
-                seen["verified"] = True
-            except signatures.SignatureError:
-                seen["verified"] = False
-            self.received.append(seen)
-            status, headers = self.script.pop(0) if self.script else (202, {})
-            return "", status, headers
-
-        return app
 
 
 @pytest.fixture
@@ -61,21 +31,6 @@ def inbox():
 def remote(inbox):
     with running(inbox.app()) as url:
         yield url
-
-
-def follow(app, remote, alias="alice", count=1, shared=True):
-    with app.app_context():
-        blog = db.session.scalar(select(Collection).where(Collection.alias == alias))
-        for n in range(count):
-            db.session.add(Follower(
-                collection_id=blog.id, actor_id=f"{remote}/users/{n}",
-                inbox=f"{remote}/users/{n}/inbox",
-                shared_inbox=f"{remote}/inbox" if shared else None, follow_id=f"{remote}/f/{n}",
-            ))
-        db.session.commit()
-        from cryptography.hazmat.primitives import serialization
-
-        return serialization.load_pem_public_key(blog.public_key_pem.encode())
 
 
 def rows(app):

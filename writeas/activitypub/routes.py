@@ -36,6 +36,9 @@ def negotiate():
         return None
     args = request.view_args or {}
     if request.endpoint in ("api.collections.retrieve", "blogs.home"):
+        gone = serving.retired_actor(args["alias"])
+        if gone is not None:
+            return _document(gone, 410)
         signed = serving.SignedRequest(request.method, _target(), request.headers)
         return _document(serving.actor(args["alias"], signed))
     if request.endpoint == "blogs.post":

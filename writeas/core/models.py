@@ -68,8 +68,43 @@ class AccessToken(db.Model):
     )
     token_hash: Mapped[str] = mapped_column(String(64), unique=True, nullable=False)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Given on /me/settings; tokens from log-in have none.
+    name: Mapped[str] = mapped_column(String(100), nullable=False, default="", server_default="")
 
     user: Mapped[User] = relationship()
+
+
+# --- accounts people own: browser sessions and retired aliases ---------------------------
+
+
+class UserSession(db.Model):
+    """One logged-in browser: the session cookie carries its id, so each can be listed
+    and revoked alone, and the request that loads the user reads this row by its key."""
+
+    __tablename__ = "user_sessions"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_agent: Mapped[str] = mapped_column(
+        String(300), nullable=False, default="", server_default=""
+    )
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # Written at most every few minutes (see `account_sessions.SEEN_EVERY`).
+    last_seen: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()
+
+
+class RetiredAlias(db.Model):
+    """An alias whose account was deleted. It is never given out again: the fediverse has
+    cached its actor and key, and links to it must not lead to someone else's writing."""
+
+    __tablename__ = "retired_aliases"
+
+    alias: Mapped[str] = mapped_column(String(100), primary_key=True)
+    retired: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
 class Collection(db.Model):
@@ -405,6 +440,10 @@ class Activity(db.Model):
     due_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
     fanned_out: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    # An actor's Delete outlives its blog and followers: it keeps the inboxes it goes to
+    # and what signs it ({"key_id", "sealed", "context"}), since neither row remains.
+    inboxes: Mapped[list | None] = mapped_column(JSON)
+    signer: Mapped[dict | None] = mapped_column(JSON)
 
 
 class FederationDelivery(db.Model):

@@ -126,6 +126,8 @@ def fan_out(activity_id: str) -> list[str]:
 def _inboxes(activity: Activity) -> list[str]:
     if activity.target_inbox:
         return [] if blocked(activity.target_inbox) else [activity.target_inbox]
+    if activity.inboxes is not None:  # its blog is gone, and the followers with it
+        return [inbox for inbox in activity.inboxes if not blocked(inbox)]
     if activity.collection_id is None:
         return []
     found = db.session.execute(
@@ -242,7 +244,10 @@ class _Moot(Exception):
 def _document(activity: Activity) -> tuple[dict, tuple[str, object]]:
     base = settings.current().site_url or activity.site_url
     blog = db.session.get(Collection, activity.collection_id) if activity.collection_id else None
-    if blog is None:
+    if activity.signer is not None:  # signed by a blog that no longer exists
+        signer = (activity.signer["key_id"],
+                  keys.opened(activity.signer["sealed"], activity.signer["context"]))
+    elif blog is None:
         signer = (ids.site_key(base), keys.site_key())
     else:
         signer = (ids.key(blog.alias, base), keys.blog_key(blog))

@@ -64,7 +64,7 @@ def _new_blogs(session: Session, _context, _instances) -> None:
 
 
 def blog_key(collection: Collection) -> rsa.RSAPrivateKey:
-    return _opened(collection.private_key_sealed, blog_context(collection.uid))
+    return opened(collection.private_key_sealed, blog_context(collection.uid))
 
 
 def site_actor() -> SiteActor:
@@ -82,10 +82,10 @@ def site_actor() -> SiteActor:
 
 
 def site_key() -> rsa.RSAPrivateKey:
-    return _opened(site_actor().private_key_sealed, SITE_CONTEXT)
+    return opened(site_actor().private_key_sealed, SITE_CONTEXT)
 
 
-def _opened(sealed: str, context: str) -> rsa.RSAPrivateKey:
+def opened(sealed: str, context: str) -> rsa.RSAPrivateKey:
     return _load(_box(), sealed, context)
 
 

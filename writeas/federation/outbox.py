@@ -19,11 +19,12 @@ from writeas.core.db import INSERTED_POSTS
 from writeas.core.enums import Visibility
 from writeas.core.models import Activity, Collection, FederatedObject, Follower, Post
 from writeas.core.tokens import new_uid
-from writeas.federation import ids
+from writeas.federation import documents, ids, keys
 from writeas.http.urls import site_url
 
 POSTS = "federation.posts"
 BLOGS = "federation.blogs"
+GONE = "federation.gone_blogs"
 MADE = "federation.activities"
 # What a remote copy of a post shows; changing anything else (a view count, a pin) is
 # not news to the fediverse.
@@ -43,7 +44,7 @@ def track() -> None:
 
 
 def _forget(session: Session) -> None:
-    for key in (POSTS, BLOGS, MADE, INSERTED_POSTS):
+    for key in (POSTS, BLOGS, GONE, MADE, INSERTED_POSTS):
         session.info.pop(key, None)
 
 
@@ -68,6 +69,7 @@ def _noted(session: Session, _context, _instances) -> None:
             posts[obj.id] = None
         elif isinstance(obj, Collection):
             blogs.discard(obj.id)
+            _note_gone(session, obj)
 
 
 def _plan(session: Session) -> None:
@@ -77,12 +79,15 @@ def _plan(session: Session) -> None:
     for post in session.info.pop(INSERTED_POSTS, ()):
         posts[post.id] = post
     blogs = session.info.pop(BLOGS, None)
-    if not posts and not blogs:
+    gone = session.info.pop(GONE, None)
+    if not posts and not blogs and not gone:
         return
     if not settings.current().federation:
         return
     base = site_url()
     made = session.info.setdefault(MADE, [])
+    for blog in gone or ():
+        made.append(_actor_delete(session, blog, base))
     for blog_id in blogs or ():
         blog = session.get(Collection, blog_id)
         if blog is None:
@@ -97,6 +102,37 @@ def _plan(session: Session) -> None:
     made[:] = [activity_id for activity_id in made if activity_id]  # None: nobody to tell
     if session.new or session.dirty:
         session.flush()
+
+
+# --- a blog that goes: its actor's Delete --------------------------------------------
+
+
+def _note_gone(session: Session, blog: Collection) -> None:
+    """Read before the flush deletes them: the followers and the key of a federating blog
+    that is being deleted, for the actor Delete that must outlive both."""
+    if blog.id is None or blog.visibility not in FEDERATED_BLOGS or not blog.private_key_sealed:
+        return
+    with session.no_autoflush:
+        found = session.execute(
+            select(Follower.inbox, Follower.shared_inbox).where(Follower.collection_id == blog.id)
+        ).all()
+    inboxes = list(dict.fromkeys(shared or inbox for inbox, shared in found))
+    if inboxes:
+        session.info.setdefault(GONE, []).append(
+            {"alias": blog.alias, "uid": blog.uid, "sealed": blog.private_key_sealed,
+             "inboxes": inboxes}
+        )
+
+
+def _actor_delete(session: Session, blog: dict, base: str) -> str | None:
+    actor = ids.actor(blog["alias"], base)
+    activity_id = new_uid()
+    document = documents.activity("Delete", ids.activity(activity_id, base), actor, actor,
+                                  to=[ids.PUBLIC])
+    signer = {"key_id": ids.key(blog["alias"], base), "sealed": blog["sealed"],
+              "context": keys.blog_context(blog["uid"])}
+    return _add(session, None, "Delete", actor, base, document=document,
+                inboxes=blog["inboxes"], signer=signer, activity_id=activity_id)
 
 
 def shareable(post: Post | None) -> Collection | None:
@@ -174,19 +210,22 @@ def _delete(session: Session, told: FederatedObject, base: str) -> str | None:
 
 def _add(session: Session, blog_id: int | None, kind: str, object_id: str, base: str,
          post_id: str | None = None, epoch: int = 0, *, due=None, document: dict | None = None,
-         target_inbox: str | None = None) -> str | None:
+         target_inbox: str | None = None, inboxes: list[str] | None = None,
+         signer: dict | None = None, activity_id: str | None = None) -> str | None:
     """Write the activity; answers its id when there is anyone to send it to. A blog with
     no followers gets the row (the record, and the outbox's id) already fanned out to
     nobody, so the queue never hears of it; a scheduled one waits, as followers may come."""
     now = utcnow()
     due = due or now
-    nobody = target_inbox is None and due <= now and not _followed(session, blog_id)
-    activity_id = new_uid()
+    nobody = (target_inbox is None and not inboxes and due <= now
+              and not _followed(session, blog_id))
+    activity_id = activity_id or new_uid()
     session.execute(
         insert(Activity).values(
             id=activity_id, collection_id=blog_id, kind=kind, object_id=object_id,
             post_id=post_id, epoch=epoch, document=document, target_inbox=target_inbox,
-            site_url=base, due_at=due, fanned_out=nobody, created=now,
+            site_url=base, due_at=due, fanned_out=nobody, created=now, inboxes=inboxes,
+            signer=signer,
         )
     )
     return None if nobody else activity_id

@@ -24,6 +24,7 @@ from writeas.core.models import (
     FederatedObject,
     Follower,
     Post,
+    RetiredAlias,
     User,
 )
 from writeas.federation import documents, ids, keys, remote, signatures
@@ -68,6 +69,16 @@ def actor(alias: str, request: "SignedRequest | None" = None) -> dict:
         if blog is None or request is None or not _owed_a_reject(blog, request):
             raise
         return documents.key_only_actor(blog, site_url())
+
+
+def retired_actor(alias: str) -> dict | None:
+    """The Tombstone of an actor whose account was deleted (its alias is never reused)."""
+    if not settings.current().federation:
+        return None
+    retired = db.session.get(RetiredAlias, alias)
+    if retired is None:
+        return None
+    return documents.tombstone(ids.actor(alias, site_url()), "Person", deleted=retired.retired)
 
 
 REJECT_WINDOW = timedelta(hours=1)

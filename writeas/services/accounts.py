@@ -9,7 +9,7 @@ from sqlalchemy.exc import IntegrityError
 from writeas.core import tokens
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
-from writeas.core.models import AccessToken, Collection, User
+from writeas.core.models import AccessToken, Collection, RetiredAlias, User
 from writeas.core.passwords import hash_password, verify_password
 from writeas.services import payload
 
@@ -55,7 +55,8 @@ def validate_alias(alias: str) -> str:
 def alias_taken(alias: str) -> bool:
     user = db.session.scalar(select(User.id).where(User.username == alias))
     collection = db.session.scalar(select(Collection.id).where(Collection.alias == alias))
-    return user is not None or collection is not None
+    retired = db.session.get(RetiredAlias, alias)  # a deleted account's, never reused
+    return user is not None or collection is not None or retired is not None
 
 
 def _validate_password(password: str) -> None:

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app
 
 from writeas.http import request_body
 from writeas.web import (
+    account,
     blogs,
     crossposting,
     dashboard,
@@ -35,4 +36,5 @@ def login_compat():
 blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
     reading.bp, blogs.bp, media_files.bp,
+    account.bp,  # issue 15: /me/settings, /me/delete
 ]

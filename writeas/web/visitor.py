@@ -2,20 +2,22 @@
 protected blogs they unlocked, and the modify tokens of posts they wrote anonymously in
 this session (so they can edit them even without JavaScript).
 
-A session is only as good as its account's session generation: logging out advances it,
-so a copied cookie stops working on every device at once."""
+A session is only as good as its account's session generation and its own row
+(`account_sessions`): logging out advances the generation and ends every row, so a copied
+cookie stops working on every device at once; /me/settings ends single rows."""
 
-from flask import session
+from flask import request, session
 from flask_login import current_user, login_user, logout_user
 
 from writeas.core.db import db
 from writeas.core.models import Collection, User
 from writeas.extensions import login_manager
-from writeas.services import payload
+from writeas.services import account_sessions, payload
 from writeas.services.visibility import Reader, unlock_stamp
 
 _TOKENS_KEPT = 30
 GENERATION = "generation"
+SESSION_ID = "sid"
 
 
 def user() -> User | None:
@@ -26,7 +28,10 @@ def user() -> User | None:
 def _load_user(user_id: str) -> User | None:
     """A session from before the account's last log-out is no session at all."""
     number = payload.whole_number(user_id)
-    found = db.session.get(User, number) if number is not None else None
+    session_id = session.get(SESSION_ID)
+    if number is None or not isinstance(session_id, str):
+        return None
+    found = account_sessions.load(number, session_id)
     if found is None or session.get(GENERATION) != found.session_generation:
         return None
     return found
@@ -35,6 +40,11 @@ def _load_user(user_id: str) -> User | None:
 def log_in(found: User) -> None:
     login_user(found)
     session[GENERATION] = found.session_generation
+    session[SESSION_ID] = account_sessions.start(found, request.headers.get("User-Agent"))
+
+
+def session_id() -> str | None:
+    return session.get(SESSION_ID)
 
 
 def log_out() -> None:
@@ -42,8 +52,14 @@ def log_out() -> None:
     found = user()
     if found is not None:
         found.session_generation += 1
+        account_sessions.end_all(found)
         db.session.commit()
     logout_user()
+    session.clear()
+
+
+def forget_everything() -> None:
+    """This browser's session after its account is gone."""
     session.clear()
 
 
