@@ -4,7 +4,6 @@ from functools import wraps
 
 from flask import Blueprint, request
 
-from writeas import settings
 from writeas.api import shapes
 from writeas.api.authentication import require_user
 from writeas.api.openapi import operation, query
@@ -58,19 +57,15 @@ def my_collections():
 
 
 # --- Export and import ------------------------------------------------------------------
-# What the multipart form adds around the files (boundaries, part headers, the fields).
-_FORM_SLACK = 64 * 1024
 
 
 def _import_sized_body(view):
-    """Imports may be larger than other request bodies: every file up to IMPORT_MAX_BYTES
-    (the service checks each); the body as a whole is capped at that times the files an
-    upload may hold, and the form parser keeps large files on disk."""
+    """Imports may be larger than other request bodies (the form parser keeps large files
+    on disk); set before anything reads the body."""
 
     @wraps(view)
     def wrapper(*args, **kwargs):
-        most = settings.current().import_max_bytes
-        request.max_content_length = most * imports.MAX_FILES_PER_UPLOAD + _FORM_SLACK
+        request.max_content_length = imports.max_request_bytes()
         return view(*args, **kwargs)
 
     return wrapper

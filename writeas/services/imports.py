@@ -48,6 +48,12 @@ _LEASE = timedelta(minutes=10)
 _NOT_FOUND = "Import not found."
 
 
+def max_request_bytes() -> int:
+    """The largest request an upload of imports may be: every file at its cap, and the
+    multipart form around them (the service checks each file's own size)."""
+    return settings.current().import_max_bytes * MAX_FILES_PER_UPLOAD + 64 * 1024
+
+
 def _caps() -> Caps:
     current = settings.current()
     return Caps(files=current.import_max_files, expanded_bytes=current.import_max_expanded_bytes)

@@ -16,6 +16,7 @@ from writeas.web import (
     editor,
     fediverse,
     media_files,
+    porting,
     reading,
     sessions,
 )
@@ -35,4 +36,5 @@ def login_compat():
 blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
     reading.bp, blogs.bp, media_files.bp,
+    porting.bp,
 ]
