@@ -5,6 +5,7 @@ run inline (HUEY_IMMEDIATE)."""
 import csv
 import io
 import json
+import struct
 import zipfile
 
 import yaml
@@ -306,17 +307,50 @@ def test_zip_bombs_and_oversized_files_are_refused_with_400(make_app):
             archive.writestr(f"{number}.md", "x")
     response = upload(api, token, ("many.zip", many.getvalue()))
     assert_error(response, 400)
-    assert "at most 3" in response.json["error_msg"]
+    assert "at most 3 more" in response.json["error_msg"]
     bomb = io.BytesIO()
     with zipfile.ZipFile(bomb, "w", compression=zipfile.ZIP_DEFLATED) as archive:
         archive.writestr("big.md", "a" * 1_000_000)
     assert len(bomb.getvalue()) < 5_000
     response = upload(api, token, ("bomb.zip", bomb.getvalue()))
     assert_error(response, 400)
-    assert "expands" in response.json["error_msg"]
+    assert "expand to 1000000 bytes" in response.json["error_msg"]
+    half = io.BytesIO()
+    with zipfile.ZipFile(half, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("half.md", "a" * 6_000)
+    # Two ZIPs share the one budget: each fits alone, both don't.
+    response = upload(api, token, ("one.zip", half.getvalue()), ("two.zip", half.getvalue()))
+    assert_error(response, 400)
+    assert response.json["error_msg"].startswith("two.zip: ")
     response = upload(api, token, ("big.md", b"a" * 6_000))
     assert_error(response, 400)
     assert "larger" in response.json["error_msg"]
+
+
+def _lying_zip(actual: int, declared: int) -> bytes:
+    """A ZIP whose headers claim its one entry inflates to `declared` bytes; it holds more."""
+    buffer = io.BytesIO()
+    with zipfile.ZipFile(buffer, "w", compression=zipfile.ZIP_DEFLATED) as archive:
+        archive.writestr("liar.md", "a" * actual)
+    data = bytearray(buffer.getvalue())
+    local = data.index(b"PK\x03\x04")
+    central = data.index(b"PK\x01\x02")
+    struct.pack_into("<I", data, local + 22, declared)
+    struct.pack_into("<I", data, central + 24, declared)
+    return bytes(data)
+
+
+def test_a_zip_that_inflates_past_its_headers_is_that_entrys_own_error(api, alice):
+    job = imported(api, alice, ("liar.zip", _lying_zip(actual=500_000, declared=10)),
+                   ("fine.md", b"Still imported."))
+    assert (job["imported"], job["failed"]) == (1, 1)
+    [failed] = [r for r in job["results"] if r["status"] == "failed"]
+    assert failed["source"] == "liar.zip: liar.md"
+    # zipfile stops at the declared size (a bad CRC), or our bounded read does: never more.
+    assert failed["message"] in (
+        "can't be read (BadZipFile)", "it expands past its declared size or the import's limit"
+    )
+    assert [p["body"] for p in my_posts(api, alice)] == ["Still imported."]
 
 
 def test_imported_posts_carry_their_import_key(api, alice, app):

@@ -12,8 +12,8 @@ The formats read:
   `title`, `slug`, `date` too) when the file starts with `---`; else WriteFreely's own ZIP
   export, `# Title` then the body, named `alias/slug_id.txt`, dated by the ZIP entry.
 
-Nothing here writes. Bytes are read within the caps `imports` passes on: an entry that
-inflates past its declared size or the total left is an error of its own, whatever its
+Nothing here writes. ZIPs are read within the budget `imports` passes on: an entry that
+inflates past its declared size or the bytes left is an error of its own, whatever its
 header claims.
 """
 
@@ -195,27 +195,34 @@ def text_post(name: str, data: bytes, modified: datetime | None = None) -> Sourc
     )
 
 
-@dataclass(frozen=True)
-class Caps:
+@dataclass
+class Budget:
+    """What one import may still expand its ZIPs to: entries and bytes, shared by all the
+    ZIPs of the upload and spent as they are checked (declared sizes) or read (real ones)."""
+
     files: int
     expanded_bytes: int
 
 
-def check_zip(stream: IO[bytes], caps: Caps) -> None:
-    """What a ZIP declares, checked before anything is inflated: at most `caps.files`
-    entries and `caps.expanded_bytes` in all. A lying header is caught while reading."""
+def check_zip(stream: IO[bytes], budget: Budget) -> None:
+    """What a ZIP declares, checked before anything is inflated, and taken from `budget`.
+    A lying header is caught while reading."""
     try:
         with zipfile.ZipFile(stream) as archive:
             entries = [info for info in archive.infolist() if not info.is_dir()]
     except (zipfile.BadZipFile, OSError):
         return  # not a ZIP: the worker reports it as this file's own error
-    if len(entries) > caps.files:
-        raise ValueError(f"the ZIP holds {len(entries)} files; at most {caps.files} are read")
+    if len(entries) > budget.files:
+        raise ValueError(f"the ZIPs hold {len(entries)} files or more; at most "
+                         f"{budget.files} more can be read")
     declared = sum(info.file_size for info in entries)
-    if declared > caps.expanded_bytes:
+    if declared > budget.expanded_bytes:
         raise ValueError(
-            f"the ZIP expands to {declared} bytes; at most {caps.expanded_bytes} are read"
+            f"the ZIPs expand to {declared} bytes or more; at most {budget.expanded_bytes} "
+            "more can be read"
         )
+    budget.files -= len(entries)
+    budget.expanded_bytes -= declared
 
 
 def _bounded_read(archive: zipfile.ZipFile, info: zipfile.ZipInfo, budget: int) -> bytes:
@@ -232,23 +239,26 @@ def _ignored(path: str) -> bool:
     return any(part.startswith(".") or part == "__MACOSX" for part in parts)
 
 
-def zip_posts(name: str, stream: IO[bytes], caps: Caps) -> Iterator[SourcePost | Unreadable]:
+def zip_posts(name: str, stream: IO[bytes], budget: Budget) -> Iterator[SourcePost | Unreadable]:
     try:
         archive = zipfile.ZipFile(stream)
     except (zipfile.BadZipFile, OSError):
         yield Unreadable(f"{name}: not a ZIP file")
         return
-    budget = caps.expanded_bytes
     with archive:
         entries = [i for i in archive.infolist() if not i.is_dir() and not _ignored(i.filename)]
-        for info in entries[: caps.files]:
+        if len(entries) > budget.files:
+            yield Unreadable(f"{name}: {len(entries) - budget.files} files past the import's "
+                             "limit of files were left out")
+        for info in entries[: max(budget.files, 0)]:
+            budget.files -= 1
             where = f"{name}: {info.filename}"
             if not info.filename.lower().endswith(TEXT_SUFFIXES):
                 yield Unreadable(f"{where}: not a .md or .txt file")
                 continue
             try:
-                data = _bounded_read(archive, info, budget)
-                budget -= len(data)
+                data = _bounded_read(archive, info, budget.expanded_bytes)
+                budget.expanded_bytes -= len(data)
                 modified = datetime(*info.date_time)
                 post = text_post(info.filename, data, modified)
             except (zipfile.BadZipFile, OSError, NotImplementedError, RuntimeError) as error:

@@ -32,7 +32,7 @@ from writeas.services import blogs, media_store, payload, posts
 from writeas.services.import_sources import (
     SUFFIXES,
     TEXT_SUFFIXES,
-    Caps,
+    Budget,
     SourcePost,
     Unreadable,
     check_zip,
@@ -49,14 +49,14 @@ _NOT_FOUND = "Import not found."
 
 
 def max_request_bytes() -> int:
-    """The largest request an upload of imports may be: every file at its cap, and the
-    multipart form around them (the service checks each file's own size)."""
-    return settings.current().import_max_bytes * MAX_FILES_PER_UPLOAD + 64 * 1024
+    """The largest request an import may be: its files, and the multipart form around them."""
+    return settings.current().import_max_bytes + 64 * 1024
 
 
-def _caps() -> Caps:
+def _budget() -> Budget:
     current = settings.current()
-    return Caps(files=current.import_max_files, expanded_bytes=current.import_max_expanded_bytes)
+    return Budget(files=current.import_max_files,
+                  expanded_bytes=current.import_max_expanded_bytes)
 
 
 def _size(stream: IO[bytes]) -> int:
@@ -79,7 +79,7 @@ def start(user: User | None, uploads: list[tuple[str | None, IO[bytes]]],
           alias: str | None) -> ImportJob:
     """A queued job for these uploads (into the user's blog `alias`, when given). Anything
     the request itself can tell is wrong (no file, a wrong kind, too large, a ZIP that
-    would expand past the caps, someone else's blog) is a 400/403/404 here, and nothing is
+    would expand past the budget, someone else's blog) is a 400/403/404 here, and nothing is
     stored."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
@@ -90,14 +90,17 @@ def start(user: User | None, uploads: list[tuple[str | None, IO[bytes]]],
     if len(uploads) > MAX_FILES_PER_UPLOAD:
         raise ServiceError(400, f"At most {MAX_FILES_PER_UPLOAD} files can be imported at once.")
     most = settings.current().import_max_bytes
-    names = []
+    budget = _budget()
+    names, total = [], 0
     for name, stream in uploads:
         name = _checked_name(name)
-        if _size(stream) > most:
-            raise ServiceError(400, f"{name}: larger than the {most} bytes an import may be.")
+        total += _size(stream)
+        if total > most:
+            raise ServiceError(400, f"{name}: the files are larger than the {most} bytes "
+                               "an import may be.")
         if name.lower().endswith(".zip"):
             try:
-                check_zip(stream, _caps())
+                check_zip(stream, budget)
             except ValueError as error:
                 raise ServiceError(400, f"{name}: {error}.") from None
             stream.seek(0)
@@ -157,7 +160,7 @@ def _spooled(key: str) -> IO[bytes]:
 
 
 def _items(job: ImportJob) -> Iterator[SourcePost | Unreadable]:
-    caps = _caps()
+    budget = _budget()
     for index, name in enumerate(job.files):
         try:
             stream = _spooled(_file_key(job, index))
@@ -167,7 +170,7 @@ def _items(job: ImportJob) -> Iterator[SourcePost | Unreadable]:
         with stream:
             lowered = name.lower()
             if lowered.endswith(".zip"):
-                yield from zip_posts(name, stream, caps)
+                yield from zip_posts(name, stream, budget)
             elif lowered.endswith(".json"):
                 yield from json_posts(name, stream.read())
             elif lowered.endswith(TEXT_SUFFIXES):
