@@ -27,6 +27,7 @@ def upgrade():
         sa.Column('id', sa.String(length=32), nullable=False),
         sa.Column('user_id', sa.Integer(), nullable=False),
         sa.Column('collection_id', sa.Integer(), nullable=True),
+        sa.Column('no_blog', sa.Boolean(), nullable=False),
         sa.Column('files', sa.JSON(), nullable=False),
         sa.Column('status', sa.String(length=16), nullable=False),
         sa.Column('total', sa.Integer(), nullable=False),

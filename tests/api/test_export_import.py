@@ -358,3 +358,17 @@ def test_imported_posts_carry_their_import_key(api, alice, app):
     with app.app_context():
         keys = {post.import_key for post in Post.query.all()}
     assert "id:hjb0kzqjq1o7xxxx" in keys
+
+
+def test_no_blog_puts_every_post_of_a_full_export_in_no_blog(api, alice):
+    export = ("export.json", json.dumps(WRITEFREELY_FULL_EXPORT).encode())
+    data = {"file": (io.BytesIO(export[1]), export[0]), "no_blog": "true"}
+    response = api.call("POST", "/api/me/import", token=alice, data=data,
+                        content_type="multipart/form-data")
+    assert response.status_code == 202 and response.json["data"]["no_blog"] is True
+    assert [p for p in my_posts(api, alice) if p.get("collection")] == []
+    assert len(my_posts(api, alice)) == 3
+    assert_error(api.call("GET", "/api/collections/wf-blog", token=alice), 404)
+    both = {"file": (io.BytesIO(b"x"), "a.md"), "no_blog": "true", "collection": "alice"}
+    assert_error(api.call("POST", "/api/me/import", token=alice, data=both,
+                          content_type="multipart/form-data"), 400)

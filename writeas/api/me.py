@@ -99,7 +99,7 @@ def export_mine():
 def import_mine():
     user = require_user()
     files = [(f.filename, f.stream) for f in request.files.getlist("file")]
-    job = imports.start(user, files, request.form.get("collection") or None)
+    job = imports.start(user, files, request.form)
     queue.current().enqueue_import(job.id)
     db.session.refresh(job)
     return ok(shapes.import_job_json(job), 202)

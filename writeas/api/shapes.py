@@ -663,6 +663,7 @@ class ImportJob(_Shape, kw_only=True):
     status: ImportStatus
     blog: Annotated[str | None, Meta(description="The target blog's alias; null: the "
                                      "source's own blogs, or no blog.")]
+    no_blog: Annotated[bool, Meta(description="Every post went into no blog.")]
     files: list[str]
     total: Annotated[Count, Meta(description="Posts (and unreadable things) found; 0 until "
                                  "the worker has read the files.")]
@@ -681,6 +682,7 @@ def import_job_json(job: models.ImportJob, *, results: bool = True) -> dict:
             id=job.id,
             status=job.status,
             blog=job.collection.alias if job.collection is not None else None,
+            no_blog=job.no_blog,
             files=list(job.files),
             total=job.total,
             done=job.done,
@@ -709,8 +711,12 @@ IMPORT_UPLOAD = {
         },
         "collection": {
             "type": "string",
-            "description": "The alias of one of your blogs to import into; without it, the "
-            "blogs a full export names (made when missing), or no blog.",
+            "description": "The alias of one of your blogs to import into; without it (and "
+            "without `no_blog`), the blogs the source names (made when missing), or no blog.",
+        },
+        "no_blog": {
+            "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"],
+            "description": "Every post into no blog, whatever blog the source had it in.",
         },
     },
     "required": ["file"],

@@ -544,11 +544,13 @@ class ImportJob(db.Model):
     user_id: Mapped[int] = mapped_column(
         ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
     )
-    # The user's blog the posts go into; None: posts in no blog (or, for a full JSON
-    # export, the blogs it names).
+    # The user's blog the posts go into; None: the blogs the source names (made when
+    # missing), or no blog for posts in none.
     collection_id: Mapped[int | None] = mapped_column(
         ForeignKey("collections.id", ondelete="SET NULL")
     )
+    # Every post into no blog, whatever blog the source had it in.
+    no_blog: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
     # The uploaded files' names, in the order they were sent (their bytes: the media store).
     files: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
     status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")

@@ -13,7 +13,7 @@ merge two posts that share a slug across blogs.
 
 import io
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import IO
@@ -76,13 +76,18 @@ def _checked_name(name: str | None) -> str:
 
 
 def start(user: User | None, uploads: list[tuple[str | None, IO[bytes]]],
-          alias: str | None) -> ImportJob:
-    """A queued job for these uploads (into the user's blog `alias`, when given). Anything
+          fields: Mapping) -> ImportJob:
+    """A queued job for these uploads: into the user's blog `collection` when the form
+    names one, every post into no blog with `no_blog`, else where the source had it. Anything
     the request itself can tell is wrong (no file, a wrong kind, too large, a ZIP that
     would expand past the budget, someone else's blog) is a 400/403/404 here, and nothing is
     stored."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
+    alias = payload.text(fields, "collection", max_length=200) or None
+    no_blog = payload.flag(fields, "no_blog") or False
+    if alias and no_blog:
+        raise ServiceError(400, "Choose a blog (`collection`) or `no_blog`, not both.")
     collection = blogs.owned(alias, user) if alias else None
     uploads = [(name, stream) for name, stream in uploads if name]
     if not uploads:
@@ -106,7 +111,7 @@ def start(user: User | None, uploads: list[tuple[str | None, IO[bytes]]],
             stream.seek(0)
         names.append(name)
     job = ImportJob(id=tokens.new_uid(), user_id=user.id, files=names, status=QUEUED,
-                    collection_id=collection.id if collection else None)
+                    collection_id=collection.id if collection else None, no_blog=no_blog)
     store = media_store.current()
     for index, (_name, stream) in enumerate(uploads):
         store.put(_file_key(job, index), stream, "application/octet-stream")
@@ -200,9 +205,8 @@ def run(job_id: str) -> None:
             _record(job, position, source, FAILED, None, why)
             continue
         try:
-            collection, note = (target, "") if job.collection_id else _blog_for(
-                user, item, blogs_by_alias
-            )
+            chosen = job.collection_id or job.no_blog
+            collection, note = (target, "") if chosen else _blog_for(user, item, blogs_by_alias)
             status, post_id, message = _import_one(user, item, collection)
         except ServiceError as error:
             db.session.rollback()

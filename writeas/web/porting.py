@@ -58,7 +58,7 @@ def import_page():
 def start_import():
     files = [(f.filename, f.stream) for f in request.files.getlist("file")]
     try:
-        job = imports.start(visitor.user(), files, request.form.get("collection") or None)
+        job = imports.start(visitor.user(), files, request.form)
     except ServiceError as error:
         db.session.rollback()
         return _import_page(error.message, error.status)
