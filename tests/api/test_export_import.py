@@ -7,11 +7,16 @@ import io
 import json
 import struct
 import zipfile
+from datetime import timedelta
 
 import yaml
-from calls import assert_error, blog_post, update_blog
+from calls import Api, assert_error, blog_post, update_blog
 
-from writeas.core.models import Post
+from writeas.core.clock import utcnow
+from writeas.core.db import db
+from writeas.core.models import ImportJob, Post, User
+from writeas.crossposting import queue
+from writeas.services import imports
 
 WRITEFREELY_FULL_EXPORT = {
     # WriteFreely's /me/export.json (`ExportUser`): the user, `collections` (`CollectionObj`
@@ -297,8 +302,6 @@ def test_import_jobs_are_private_to_their_owner(api, alice, bob):
 
 def test_zip_bombs_and_oversized_files_are_refused_with_400(make_app):
     app = make_app(IMPORT_MAX_FILES=3, IMPORT_MAX_EXPANDED_BYTES=10_000, IMPORT_MAX_BYTES=5_000)
-    from calls import Api
-
     api = Api(app.test_client())
     token = api.signup("alice")
     many = io.BytesIO()
@@ -372,3 +375,23 @@ def test_no_blog_puts_every_post_of_a_full_export_in_no_blog(api, alice):
     both = {"file": (io.BytesIO(b"x"), "a.md"), "no_blog": "true", "collection": "alice"}
     assert_error(api.call("POST", "/api/me/import", token=alice, data=both,
                           content_type="multipart/form-data"), 400)
+
+
+def test_a_job_the_queue_never_heard_of_or_whose_worker_died_is_finished_by_the_sweep(
+    app, api, alice
+):
+    files = [("a.md", io.BytesIO(b"First.")), ("b.md", io.BytesIO(b"Second."))]
+    with app.test_request_context():
+        user = db.session.scalar(db.select(User).where(User.username == "alice"))
+        lost = imports.start(user, files, {}).id  # written, but its message never sent
+        died = imports.start(user, [("c.md", io.BytesIO(b"Third."))], {})
+        died.status, died.locked_until = imports.RUNNING, utcnow() - timedelta(seconds=1)
+        db.session.commit()
+        died = died.id
+        queue.current().sweep()
+        jobs = {job_id: db.session.get(ImportJob, job_id) for job_id in (lost, died)}
+        assert [(j.status, j.imported, len(j.results)) for j in jobs.values()] == [
+            ("done", 2, 2), ("done", 1, 1)
+        ]
+        queue.current().sweep()  # done jobs are left alone
+    assert sorted(p["body"] for p in my_posts(api, alice)) == ["First.", "Second.", "Third."]
