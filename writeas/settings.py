@@ -60,6 +60,11 @@ class Settings:
     s3_region: str = "us-east-1"
     s3_access_key_id: str = field(default="", repr=False)
     s3_secret_access_key: str = field(default="", repr=False)
+    # Imports (/me/import): the largest upload (its files together), and what its ZIPs
+    # may expand to (entries and bytes), so a zip bomb is refused before it is inflated.
+    import_max_bytes: int = 50 * 1024 * 1024
+    import_max_files: int = 5000
+    import_max_expanded_bytes: int = 200 * 1024 * 1024
     page_cache_mb: int = 32
     # How long a shared cache or browser may reuse an anonymous page without asking.
     page_max_age: int = 60

@@ -188,3 +188,35 @@ def test_blog_css_cannot_escape_its_style_element(page):
     page.goto("/styler/")
     assert page.evaluate("window.__xss") is None
     assert page.evaluate("getComputedStyle(document.body).color") == "rgb(1, 2, 3)"
+
+
+# --- Export and import ------------------------------------------------------------------
+
+
+def test_export_then_import_into_a_new_account_gives_the_same_posts_back(page, tmp_path):
+    signup(page, "alice")
+    publish(page, "# Moving day\n\nPacked in one browser.", blog="alice")
+    publish(page, "Written with no blog.")
+    page.goto("/me/")
+    page.click("text=Export")
+    with page.expect_download() as download:
+        page.click("a[href='/me/export/json']")
+    export = tmp_path / download.value.suggested_filename
+    download.value.save_as(export)
+    assert export.name.startswith("alice-") and export.suffix == ".json"
+    shot(page, "export")
+
+    page.context.clear_cookies()
+    signup(page, "carol")
+    page.click("text=Import")
+    page.set_input_files("#file", str(export))
+    with page.expect_navigation():
+        page.click("button.primary")
+    playwright_api.expect(page.locator(".import-progress")).to_contain_text("Done", timeout=20_000)
+    playwright_api.expect(page.locator(".import-progress")).to_contain_text("2 imported")
+    shot(page, "import-job")
+    # /alice/ is Alice's: her blog's post came into Carol's blog, under its own slug.
+    page.goto("/carol/moving-day")
+    assert page.inner_text("article .prose").split() == "Moving day Packed in one browser.".split()
+    page.goto("/me/")
+    assert "Written with no blog." in page.inner_text("main")

@@ -30,6 +30,7 @@ _PATH_PARAMETERS = {
     "channel_id": "The channel's id.",
     "media_id": "The file's id.",
     "crosspost_id": "A delivery's or a request's id.",
+    "job_id": "The import's id.",
 }
 _STATUS_TEXT = {
     200: "OK.",
@@ -59,7 +60,8 @@ _FLAG_TEXT = {"enum": ["true", "false", "1", "0", "yes", "no", "on", "off", ""]}
 @dataclass(frozen=True)
 class Operation:
     """What the route itself can't say. `answer` is a shape (or `list[shape]`), None for a
-    204, or "raw" for a bare JSON object; `body` is a request shape; `body_as` says how it
+    204, "raw" for a bare JSON object, or a dict of media type to description for a file
+    to download (not enveloped); `body` is a request shape; `body_as` says how it
     may come: JSON or forms ("forms"), JSON only ("json"), a JSON array of `body` items
     ("array"), or a multipart upload ("upload")."""
 
@@ -72,6 +74,7 @@ class Operation:
     auth: bool = False
     body: Any = None
     body_as: str = "forms"
+    upload_types: str = "image/*, video/*"  # the media types an upload's `file` may have
     body_required: bool = True
     body_description: str = ""
     parameters: tuple[Schema, ...] = ()
@@ -144,6 +147,10 @@ class _Builder:
             content = {"application/json": {"schema": {"type": "object"}}}
             return {"200": {"description": "The OpenAPI document (not enveloped).",
                             "content": content}}
+        if isinstance(op.answer, dict):
+            content = {kind: {"schema": {"description": text}} for kind, text in op.answer.items()}
+            return {"200": {"description": "A file to download (not enveloped).",
+                            "content": content}}
         data = self.ref(op.answer)
         statuses = [op.status, *([202] if op.accepted else [])]
         text = {201: "Done: every result is final."} if op.accepted else {}
@@ -162,7 +169,7 @@ class _Builder:
             return None
         if op.body_as == "upload":
             content = {"multipart/form-data": {
-                "schema": op.body, "encoding": {"file": {"contentType": "image/*, video/*"}},
+                "schema": op.body, "encoding": {"file": {"contentType": op.upload_types}},
             }}
             return {"required": True, "content": content}
         schema = self.ref(op.body)
@@ -252,7 +259,7 @@ def build(app: Flask) -> dict[str, Any]:
     found = list(_operations(app))
     # Every shape an operation names is registered first, so forms can read their fields.
     for *_rest, op, _names in found:
-        if op.answer not in (None, "raw"):
+        if op.answer is not None and not isinstance(op.answer, str | dict):
             builder.ref(op.answer)
         if op.body is not None and op.body_as != "upload":
             builder.ref(op.body)

@@ -643,3 +643,88 @@ MEDIA_UPLOAD = {
     "required": ["file"],
 }
 LIMIT = {"type": "string", "pattern": f"^[0-9]{{1,{len(str(LIST_MAX))}}}$"}
+
+
+# --- Export and import (/api/me/export, /api/me/import, /api/me/imports) ---------------
+
+ImportStatus = Literal["queued", "running", "done"]
+
+
+class ImportItem(_Shape, kw_only=True):
+    position: Count
+    source: Annotated[str, Meta(description="The file, and the post in it, this is about.")]
+    status: Literal["imported", "skipped", "failed"]
+    post_id: Annotated[str | None, Meta(description="The post made (or already there).")]
+    message: Annotated[str, Meta(description="Why it failed or was skipped; or what changed.")]
+
+
+class ImportJob(_Shape, kw_only=True):
+    id: str
+    status: ImportStatus
+    blog: Annotated[str | None, Meta(description="The target blog's alias; null: the "
+                                     "source's own blogs, or no blog.")]
+    no_blog: Annotated[bool, Meta(description="Every post went into no blog.")]
+    files: list[str]
+    total: Annotated[Count, Meta(description="Posts (and unreadable things) found; 0 until "
+                                 "the worker has read the files.")]
+    done: Count
+    imported: Count
+    skipped: Count
+    failed: Count
+    created: Time
+    updated: Time
+    results: list[ImportItem] | UnsetType = UNSET
+
+
+def import_job_json(job: models.ImportJob, *, results: bool = True) -> dict:
+    return plain(
+        ImportJob(
+            id=job.id,
+            status=job.status,
+            blog=job.collection.alias if job.collection is not None else None,
+            no_blog=job.no_blog,
+            files=list(job.files),
+            total=job.total,
+            done=job.done,
+            imported=job.imported,
+            skipped=job.skipped,
+            failed=job.failed,
+            created=rfc3339(job.created),
+            updated=rfc3339(job.updated),
+            results=[
+                ImportItem(position=r.position, source=r.source, status=r.status,
+                           post_id=r.post_id, message=r.message)
+                for r in job.results
+            ] if results else UNSET,
+        )
+    )
+
+
+IMPORT_UPLOAD = {
+    "type": "object",
+    "properties": {
+        "file": {
+            "type": "array",
+            "items": {"type": "string", "contentMediaType": "application/octet-stream"},
+            "description": "One or more files: a Write.as or WriteFreely JSON export, a ZIP "
+            "of .md/.txt files (WriteFreely's ZIP export, or ours), or .md/.txt files.",
+        },
+        "collection": {
+            "type": "string",
+            "description": "The alias of one of your blogs to import into; without it (and "
+            "without `no_blog`), the blogs the source names (made when missing), or no blog.",
+        },
+        "no_blog": {
+            "enum": ["true", "false", "1", "0", "yes", "no", "on", "off"],
+            "description": "Every post into no blog, whatever blog the source had it in.",
+        },
+    },
+    "required": ["file"],
+}
+EXPORT_FORMATS = {
+    "application/json": "`format=json` (the default): the blogs with their settings and "
+    "posts, and the posts in no blog, in WriteFreely's full-export shape.",
+    "text/csv": "`format=csv`: one row per post.",
+    "application/zip": "`format=zip`: Markdown files with YAML front matter, one folder "
+    "per blog (`_no_blog` for the others).",
+}

@@ -157,6 +157,7 @@ class Post(db.Model):
         Index("ix_posts_owner_created", "owner_id", "created"),
         Index("ix_posts_collection_created", "collection_id", "created", "seq"),
         Index("ix_posts_seq", "seq"),
+        UniqueConstraint("owner_id", "import_key", name="uq_posts_owner_import_key"),
     )
 
     id: Mapped[str] = mapped_column(String(32), primary_key=True)
@@ -197,6 +198,9 @@ class Post(db.Model):
     seq: Mapped[int] = mapped_column(
         BigInteger, nullable=False, default=text("(SELECT COALESCE(MAX(seq), 0) + 1 FROM posts)")
     )
+    # Set on imported posts: the source post's identity (see `services.import_sources`),
+    # unique per owner, so importing the same export again finds the post, not a copy.
+    import_key: Mapped[str | None] = mapped_column(String(64))
 
     owner: Mapped[User | None] = relationship()
     collection: Mapped[Collection | None] = relationship()
@@ -567,3 +571,56 @@ class Block(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target: Mapped[str] = mapped_column(String(2000), unique=True, nullable=False)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class ImportJob(db.Model):
+    """One import a user asked for: its uploaded files wait in the media store (under
+    `imports/<id>/`) until the worker reads them, and the row counts its progress."""
+
+    __tablename__ = "import_jobs"
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    # The user's blog the posts go into; None: the blogs the source names (made when
+    # missing), or no blog for posts in none.
+    collection_id: Mapped[int | None] = mapped_column(
+        ForeignKey("collections.id", ondelete="SET NULL")
+    )
+    # Every post into no blog, whatever blog the source had it in.
+    no_blog: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    # The uploaded files' names, in the order they were sent (their bytes: the media store).
+    files: Mapped[list] = mapped_column(JSON, nullable=False, default=list)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    total: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    done: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    imported: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    skipped: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    failed: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    collection: Mapped[Collection | None] = relationship()
+    results: Mapped[list["ImportResult"]] = relationship(
+        order_by="ImportResult.position", cascade="all, delete-orphan", passive_deletes=True
+    )
+
+
+class ImportResult(db.Model):
+    """What became of one file, or of one post in a file: imported (its post), skipped
+    (already imported, or nothing in it), or failed (why)."""
+
+    __tablename__ = "import_results"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    job_id: Mapped[str] = mapped_column(
+        ForeignKey("import_jobs.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    position: Mapped[int] = mapped_column(Integer, nullable=False)
+    source: Mapped[str] = mapped_column(Text, nullable=False)
+    status: Mapped[str] = mapped_column(String(16), nullable=False)
+    post_id: Mapped[str | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
+    message: Mapped[str] = mapped_column(Text, nullable=False, default="")

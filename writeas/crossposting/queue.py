@@ -5,8 +5,9 @@ Redis when `HUEY_REDIS_URL` or `REDIS_URL` is set, so web and worker processes o
 hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (tests).
 The queue only carries delivery ids: the database says what each delivery is and whether
 it still needs doing, so a lost or repeated message can neither drop nor double a post.
-It carries federation's work too (fanning an activity out, delivering it to one inbox):
-one queue and one sweep for every outgoing delivery.
+It carries federation's work too (fanning an activity out, delivering it to one inbox),
+and import jobs (`services.imports`): one queue and one sweep for all the work done
+outside requests.
 
 Each app has one queue, built from its settings on first use. Its tasks run in that app's
 context; the web side only enqueues. The consumer runs `huey_consumer writeas.worker.huey`
@@ -25,6 +26,7 @@ from sqlalchemy.orm import Session
 from writeas.crossposting import delivery
 from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
+from writeas.services import imports
 
 EXTENSION = "writeas.queue"
 
@@ -48,6 +50,7 @@ class Queue:
         self._deliver = huey.task(name="deliver")(self._run_delivery)
         self._fan_out = huey.task(name="fan_out")(self._run_fan_out)
         self._federate = huey.task(name="federate")(self._run_federation)
+        self._import = huey.task(name="import")(self._run_import)
         huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
         return huey
 
@@ -94,9 +97,19 @@ class Queue:
         if sent.again_in is not None and not self.huey.immediate:
             self._federate.schedule((delivery_id,), delay=max(1, int(sent.again_in)))
 
+    def enqueue_import(self, job_id: str) -> None:
+        _ = self.huey
+        self._import(job_id)
+
+    def _run_import(self, job_id: str) -> None:
+        with self._context():
+            imports.run(job_id)
+
     def sweep(self) -> int:
         with self._context():
             crossposts = delivery.sweep(self.enqueue_delivery)
+            for job_id in imports.pending():
+                self.enqueue_import(job_id)
             return crossposts + federation.sweep(self._run_fan_out, self.enqueue_federation)
 
     def committed(self, session: Session) -> None:

@@ -62,8 +62,14 @@ def _crosspost_targets(data: Mapping, user: User | None) -> list[dict] | None:
     return targets
 
 
-def _free_slug(post: Post, collection: Collection) -> str:
-    base = slugs.slugify(slugs.slug_source(post.title, extract_title(post.body))) or post.id
+def _free_slug(post: Post, collection: Collection, wanted: str | None = None) -> str:
+    """`wanted` (an imported post's own slug) when the blog has it free, else the title's
+    slug, either with a suffix when taken."""
+    base = (
+        slugs.slugify(wanted or "")
+        or slugs.slugify(slugs.slug_source(post.title, extract_title(post.body)))
+        or post.id
+    )
 
     def taken(candidate: str) -> bool:
         return (
@@ -139,10 +145,13 @@ def _insert(post: Post) -> None:
         note_inserted(db.session, post)
 
 
-def prepare(data: Any, user: User | None, collection: Collection | None = None) -> tuple[Post, str]:
+def prepare(
+    data: Any, user: User | None, collection: Collection | None = None, slug: str | None = None
+) -> tuple[Post, str]:
     """A new post, not yet written (owned by `user` when authenticated, in `collection`
-    when given), and its modify token. A `created` in the future schedules it. Its
-    `crosspost` holds the targets the request asked for, which `publishing` plans."""
+    when given, under `slug` there when it is free), and its modify token. A `created` in
+    the future schedules it. Its `crosspost` holds the targets the request asked for,
+    which `publishing` plans."""
     data = payload.require_mapping(data)
     body = payload.text(data, "body")
     if body is None or body.strip() == "":
@@ -170,6 +179,8 @@ def prepare(data: Any, user: User | None, collection: Collection | None = None) 
     )
     if collection is not None:
         move_to(post, collection)
+        if slug:
+            post.slug = _free_slug(post, collection, slug)
     else:
         derive(post)
     return post, token

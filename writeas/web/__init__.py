@@ -17,6 +17,7 @@ from writeas.web import (
     editor,
     fediverse,
     media_files,
+    porting,
     reading,
     sessions,
 )
@@ -37,4 +38,5 @@ blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
     reading.bp, blogs.bp, media_files.bp,
     account.bp,  # issue 15: /me/settings, /me/delete
+    porting.bp,
 ]
