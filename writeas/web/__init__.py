@@ -36,7 +36,5 @@ def login_compat():
 
 blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
-    reading.bp, blogs.bp, media_files.bp,
-    account.bp,  # issue 15: /me/settings, /me/delete
-    porting.bp,
+    reading.bp, blogs.bp, media_files.bp, account.bp, porting.bp,
 ]
