@@ -528,3 +528,50 @@ class Block(db.Model):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     target: Mapped[str] = mapped_column(String(2000), unique=True, nullable=False)
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+# --- Outgoing mail and password resets (issue 15, mail) ---
+
+
+class OutgoingMail(db.Model):
+    """One email to one address: the row is the truth about it, and the worker sends it
+    (`services/mail_sending.py`). `data_sent` is set, in its own commit, just before the
+    message goes to the server: SMTP has no idempotency handle, so a row whose sending
+    stopped after that point is `unconfirmed`, never sent again."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (Index("ix_outgoing_mail_due", "status", "next_attempt_at"),)
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uid)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    to_address: Mapped[str] = mapped_column(String(255), nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    html: Mapped[str | None] = mapped_column(Text)
+    # Extra headers (List-Unsubscribe, …), name → value.
+    headers: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    data_sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class PasswordReset(db.Model):
+    """A password-reset link, kept only as the digest of its secret: single use, one hour."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()

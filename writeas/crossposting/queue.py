@@ -5,8 +5,9 @@ Redis when `HUEY_REDIS_URL` or `REDIS_URL` is set, so web and worker processes o
 hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (tests).
 The queue only carries delivery ids: the database says what each delivery is and whether
 it still needs doing, so a lost or repeated message can neither drop nor double a post.
-It carries federation's work too (fanning an activity out, delivering it to one inbox):
-one queue and one sweep for every outgoing delivery.
+It carries federation's work too (fanning an activity out, delivering it to one inbox),
+and email (sending one `outgoing_mail` row): one queue and one sweep for every outgoing
+delivery.
 
 Each app has one queue, built from its settings on first use. Its tasks run in that app's
 context; the web side only enqueues. The consumer runs `huey_consumer writeas.worker.huey`
@@ -25,6 +26,8 @@ from sqlalchemy.orm import Session
 from writeas.crossposting import delivery
 from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
+from writeas.services import mail_sending
+from writeas.services.mail import MADE as MAIL_MADE
 
 EXTENSION = "writeas.queue"
 
@@ -48,6 +51,7 @@ class Queue:
         self._deliver = huey.task(name="deliver")(self._run_delivery)
         self._fan_out = huey.task(name="fan_out")(self._run_fan_out)
         self._federate = huey.task(name="federate")(self._run_federation)
+        self._mail = huey.task(name="mail")(self._run_mail)
         huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
         return huey
 
@@ -94,27 +98,46 @@ class Queue:
         if sent.again_in is not None and not self.huey.immediate:
             self._federate.schedule((delivery_id,), delay=max(1, int(sent.again_in)))
 
+    def enqueue_mail(self, mail_id: str) -> None:
+        _ = self.huey
+        self._mail(mail_id)
+
+    def _run_mail(self, mail_id: str) -> None:
+        with self._context():
+            again_in = mail_sending.run(mail_id)
+        if again_in is not None and not self.huey.immediate:
+            self._mail.schedule((mail_id,), delay=max(1, int(again_in)))
+
     def sweep(self) -> int:
         with self._context():
             crossposts = delivery.sweep(self.enqueue_delivery)
-            return crossposts + federation.sweep(self._run_fan_out, self.enqueue_federation)
+            mail = mail_sending.sweep(self.enqueue_mail)
+            return crossposts + mail + federation.sweep(
+                self._run_fan_out, self.enqueue_federation
+            )
 
     def committed(self, session: Session) -> None:
         """After a commit that made activities, fan them out. In immediate mode (tests) the
         work can't run inside the commit, so it waits for the end of the request."""
-        made = session.info.pop(MADE, None)
+        self._after_commit(session, MADE, "federation_pending", self.enqueue_fan_out)
+        self._after_commit(session, MAIL_MADE, "mail_pending", self.enqueue_mail)
+
+    def _after_commit(self, session: Session, key: str, pending: str, enqueue) -> None:
+        made = session.info.pop(key, None)
         if not made:
             return
         if self.huey.immediate:
             if has_request_context():
-                g.setdefault("federation_pending", []).extend(made)
+                g.setdefault(pending, []).extend(made)
             return
-        for activity_id in made:
-            self.enqueue_fan_out(activity_id)
+        for made_id in made:
+            enqueue(made_id)
 
     def after_request(self, response):
         for activity_id in g.pop("federation_pending", ()):
             self._run_fan_out(activity_id)
+        for mail_id in g.pop("mail_pending", ()):
+            self._run_mail(mail_id)
         return response
 
 
@@ -126,7 +149,8 @@ def track(app: Flask) -> None:
 
 
 def _committed(session: Session) -> None:
-    if MADE in session.info and has_app_context() and EXTENSION in current_app.extensions:
+    noted = MADE in session.info or MAIL_MADE in session.info
+    if noted and has_app_context() and EXTENSION in current_app.extensions:
         current().committed(session)
 
 

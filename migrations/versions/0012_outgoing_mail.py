@@ -1,0 +1,60 @@
+"""outgoing mail and password resets: every email is a row the worker sends; a reset
+link is kept only as the digest of its secret
+
+Revision ID: 0012
+Revises: 0010
+Create Date: 2026-12-03 15:00:00
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+revision = '0012'
+down_revision = '0010'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    op.create_table(
+        'outgoing_mail',
+        sa.Column('id', sa.String(length=32), nullable=False),
+        sa.Column('kind', sa.String(length=32), nullable=False),
+        sa.Column('to_address', sa.String(length=255), nullable=False),
+        sa.Column('subject', sa.Text(), nullable=False),
+        sa.Column('text', sa.Text(), nullable=False),
+        sa.Column('html', sa.Text(), nullable=True),
+        sa.Column('headers', sa.JSON(), nullable=False),
+        sa.Column('status', sa.String(length=16), nullable=False),
+        sa.Column('attempts', sa.Integer(), nullable=False),
+        sa.Column('next_attempt_at', sa.DateTime(), nullable=True),
+        sa.Column('locked_until', sa.DateTime(), nullable=True),
+        sa.Column('data_sent', sa.Boolean(), nullable=False),
+        sa.Column('error', sa.Text(), nullable=True),
+        sa.Column('sent_at', sa.DateTime(), nullable=True),
+        sa.Column('created', sa.DateTime(), nullable=False),
+        sa.Column('updated', sa.DateTime(), nullable=False),
+        sa.PrimaryKeyConstraint('id'),
+    )
+    op.create_index('ix_outgoing_mail_due', 'outgoing_mail', ['status', 'next_attempt_at'])
+    op.create_table(
+        'password_resets',
+        sa.Column('token_hash', sa.String(length=64), nullable=False),
+        sa.Column('user_id', sa.Integer(), nullable=False),
+        sa.Column('expires_at', sa.DateTime(), nullable=False),
+        sa.Column('used_at', sa.DateTime(), nullable=True),
+        sa.Column('created', sa.DateTime(), nullable=False),
+        sa.ForeignKeyConstraint(['user_id'], ['users.id'], ondelete='CASCADE'),
+        sa.PrimaryKeyConstraint('token_hash'),
+    )
+    op.create_index(
+        op.f('ix_password_resets_user_id'), 'password_resets', ['user_id'], unique=False
+    )
+
+
+def downgrade():
+    op.drop_index(op.f('ix_password_resets_user_id'), table_name='password_resets')
+    op.drop_table('password_resets')
+    op.drop_index('ix_outgoing_mail_due', table_name='outgoing_mail')
+    op.drop_table('outgoing_mail')
