@@ -17,8 +17,11 @@ from aiosmtpd.controller import Controller
 class Handler:
     received: list = field(default_factory=list)
     refuse_recipients: int = 0  # how many RCPTs get a 451 first
+    unknown: set = field(default_factory=set)  # addresses answered 550
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
+        if address in self.unknown:
+            return "550 5.1.1 No such user here"
         if self.refuse_recipients > 0:
             self.refuse_recipients -= 1
             return "451 4.3.0 Try again later"
@@ -34,7 +37,7 @@ class Handler:
 class SmtpServer:
     def __init__(self):
         self.handler = Handler()
-        self._controller = Controller(self.handler, hostname="127.0.0.1", port=_free_port())
+        self._controller = Controller(self.handler, hostname="127.0.0.1", port=free_port())
 
     def __enter__(self):
         self._controller.start()
@@ -112,7 +115,7 @@ class HangUpAfterData:
             stream.flush()
 
 
-def _free_port() -> int:
+def free_port() -> int:
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         return probe.getsockname()[1]
