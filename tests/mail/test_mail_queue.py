@@ -58,6 +58,30 @@ def test_a_temporary_refusal_is_retried_later(make_app):
         assert len(smtp.received) == 1
 
 
+def test_a_message_refused_after_data_is_retried_the_server_said_so(make_app):
+    with SmtpServer() as smtp:
+        smtp.handler.refuse_messages = 1
+        app = make_app(**smtp.settings())
+        mail_id = queued(app)
+        _again, status, error, _ = run(app, mail_id)
+        assert status == "queued" and "452" in error
+        make_due(app, mail_id)
+        assert run(app, mail_id)[1] == "sent"
+        assert len(smtp.received) == 1
+
+
+def test_a_long_html_mail_goes_whole(make_app):
+    with SmtpServer() as smtp:
+        app = make_app(**smtp.settings())
+        with app.app_context():
+            row = mail.queue("test", "r@example.test", "Long", "x " * 5000, html="<p>y</p>" * 2000)
+            db.session.commit()
+            mail_id = row.id
+        assert run(app, mail_id)[1] == "sent"
+        [message] = smtp.received
+        assert message.get_body(preferencelist=("html",)).get_content().count("<p>y</p>") == 2000
+
+
 def test_a_refused_connection_is_retried(make_app):
     app = make_app(SMTP_HOST="127.0.0.1", SMTP_PORT=str(free_port()))
     mail_id = queued(app)

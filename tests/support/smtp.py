@@ -18,6 +18,7 @@ class Handler:
     received: list = field(default_factory=list)
     refuse_recipients: int = 0  # how many RCPTs get a 451 first
     unknown: set = field(default_factory=set)  # addresses answered 550
+    refuse_messages: int = 0  # how many whole messages get a 452 after their DATA
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if address in self.unknown:
@@ -29,6 +30,9 @@ class Handler:
         return "250 OK"
 
     async def handle_DATA(self, server, session, envelope):
+        if self.refuse_messages > 0:
+            self.refuse_messages -= 1
+            return "452 4.3.1 Insufficient system storage"
         parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
         self.received.append(parsed)
         return "250 Message accepted for delivery"

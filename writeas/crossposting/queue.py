@@ -26,7 +26,7 @@ from sqlalchemy.orm import Session
 from writeas.crossposting import delivery
 from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
-from writeas.services import mail_sending
+from writeas.services import mail_sending, newsletters
 from writeas.services.mail import MADE as MAIL_MADE
 
 EXTENSION = "writeas.queue"
@@ -52,6 +52,7 @@ class Queue:
         self._fan_out = huey.task(name="fan_out")(self._run_fan_out)
         self._federate = huey.task(name="federate")(self._run_federation)
         self._mail = huey.task(name="mail")(self._run_mail)
+        self._newsletter = huey.task(name="newsletter")(self._run_newsletter)
         huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
         return huey
 
@@ -108,9 +109,19 @@ class Queue:
         if again_in is not None and not self.huey.immediate:
             self._mail.schedule((mail_id,), delay=max(1, int(again_in)))
 
+    def enqueue_newsletter(self, post_id: str) -> None:
+        _ = self.huey
+        self._newsletter(post_id)
+
+    def _run_newsletter(self, post_id: str) -> None:
+        with self._context():
+            newsletters.fan_out(post_id)
+
     def sweep(self) -> int:
         with self._context():
             crossposts = delivery.sweep(self.enqueue_delivery)
+            for post_id in newsletters.due():
+                self.enqueue_newsletter(post_id)
             mail = mail_sending.sweep(self.enqueue_mail)
             return crossposts + mail + federation.sweep(
                 self._run_fan_out, self.enqueue_federation
@@ -120,6 +131,7 @@ class Queue:
         """After a commit that made activities, fan them out. In immediate mode (tests) the
         work can't run inside the commit, so it waits for the end of the request."""
         self._after_commit(session, MADE, "federation_pending", self.enqueue_fan_out)
+        self._after_commit(session, newsletters.DUE, "newsletter_pending", self.enqueue_newsletter)
         self._after_commit(session, MAIL_MADE, "mail_pending", self.enqueue_mail)
 
     def _after_commit(self, session: Session, key: str, pending: str, enqueue) -> None:
@@ -136,6 +148,8 @@ class Queue:
     def after_request(self, response):
         for activity_id in g.pop("federation_pending", ()):
             self._run_fan_out(activity_id)
+        for post_id in g.pop("newsletter_pending", ()):
+            self._run_newsletter(post_id)  # its emails join mail_pending
         for mail_id in g.pop("mail_pending", ()):
             self._run_mail(mail_id)
         return response
@@ -149,7 +163,7 @@ def track(app: Flask) -> None:
 
 
 def _committed(session: Session) -> None:
-    noted = MADE in session.info or MAIL_MADE in session.info
+    noted = any(key in session.info for key in (MADE, MAIL_MADE, newsletters.DUE))
     if noted and has_app_context() and EXTENSION in current_app.extensions:
         current().committed(session)
 

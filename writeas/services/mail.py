@@ -63,11 +63,15 @@ def queue(
     *,
     html: str | None = None,
     headers: dict[str, str] | None = None,
+    post_id: str | None = None,
+    subscriber_id: int | None = None,
 ) -> OutgoingMail:
-    """One email, queued; the caller commits."""
+    """One email, queued; the caller commits. A newsletter email names its post and
+    subscriber, which the table allows once per pair."""
     mail = OutgoingMail(
         kind=kind, to_address=to, subject=subject, text=text, html=html, headers=headers or {},
-        error=None if configured() else NOT_CONFIGURED,
+        error=None if configured() else NOT_CONFIGURED, post_id=post_id,
+        subscriber_id=subscriber_id,
     )
     db.session.add(mail)
     db.session.flush()

@@ -17,6 +17,7 @@ import smtplib
 import socket
 from datetime import timedelta
 from email.message import EmailMessage
+from email.policy import SMTP as SMTP_POLICY
 from email.utils import formatdate, make_msgid
 
 from sqlalchemy import select, update
@@ -28,6 +29,7 @@ from writeas.core.db import db
 from writeas.core.enums import MailStatus as Status
 from writeas.core.models import OutgoingMail
 from writeas.services import mail as mail_queue
+from writeas.services import newsletters
 
 log = logging.getLogger(__name__)
 
@@ -83,7 +85,8 @@ def run(mail_id: str) -> float | None:
         return None
     mail = db.session.get(OutgoingMail, mail_id)
     held_until = mail.locked_until
-    outcome, error = _send(mail, held_until)
+    withdrawn = newsletters.withdrawn(mail.post_id) if mail.post_id else None
+    outcome, error = (FAILED, withdrawn) if withdrawn else _send(mail, held_until)
     if outcome == LOST:
         db.session.rollback()
         log.warning("Mail %s outlived its lease; the sweep passed it on.", mail_id)
@@ -147,11 +150,13 @@ def _transact(server: smtplib.SMTP, mail: OutgoingMail, built: EmailMessage, hel
     if not _mark_data_sent(mail, held_until):
         return LOST, None
     try:
-        server.data(built.as_bytes())
+        code, reply = server.data(built.as_bytes(policy=SMTP_POLICY))
     except smtplib.SMTPDataError as error:
         return _refusal(error.smtp_code, error.smtp_error)
     except (OSError, smtplib.SMTPException):
         return NO_ANSWER, UNCONFIRMED
+    if code != 250:  # the server refused the message it was handed: it owns that answer
+        return _refusal(code, reply)
     return SENT, None
 
 
