@@ -7,7 +7,7 @@ from urllib.parse import urlsplit
 
 import pytest
 from calls import Api, blog_post, iso
-from pages import login, submit, text
+from pages import csrf_token, login, submit, text
 from smtp import SmtpServer, link_in, text_of
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
@@ -33,7 +33,8 @@ def site(make_app, smtp):
 
 
 def subscribe(client, address, alias="alice"):
-    return client.post(f"/mail/subscribe/{alias}", data={"email": address})
+    page = f"/mail/subscribe/{alias}"
+    return submit(client, page, {"email": address}, page=page)
 
 
 def path_of(message, kind) -> str:
@@ -52,10 +53,10 @@ def posts_to(smtp, address):
     return [m for m in smtp.received if m["To"] == address and "List-Unsubscribe" in m]
 
 
-def test_the_blog_page_has_the_form_and_subscribing_needs_confirmation(site, smtp):
+def test_the_blog_page_links_to_the_form_and_subscribing_needs_confirmation(site, smtp):
     app, client, token = site
     page = text(client.get("/alice/"))
-    assert 'action="/mail/subscribe/alice"' in page and "csrf_token" not in page
+    assert 'href="/mail/subscribe/alice"' in page and "<form" not in page
     answer = subscribe(client, "Reader@Example.test")
     assert answer.status_code == 200 and "check your inbox" in text(answer).lower()
     [confirmation] = smtp.received
@@ -126,6 +127,16 @@ def test_one_click_unsubscribe_without_csrf(site, smtp):
     assert mail_client.post(path).status_code == 404
 
 
+def test_subscribing_needs_the_forms_csrf_token_and_a_real_address(site, smtp):
+    _app, client, _token = site
+    assert client.post("/mail/subscribe/alice", data={"email": "a@example.test"}).status_code == 400
+    assert subscribe(client, "not an address").status_code == 400
+    token = csrf_token(client, "/mail/subscribe/alice")
+    missing = client.post("/mail/subscribe/nobody", data={"csrf_token": token, "email": "a@b.c"})
+    assert missing.status_code == 404
+    assert len(smtp.received) == 0
+
+
 def test_forged_links_are_refused(site, smtp):
     _app, client, _token = site
     subscribe(client, "reader@example.test")
@@ -146,7 +157,9 @@ def test_closed_blogs_have_no_form_and_send_nothing(site, smtp, visibility):
     assert posts_to(smtp, "reader@example.test") == []
     anonymous = app.test_client()
     assert "/mail/subscribe/alice" not in text(anonymous.get("/alice/"))
-    assert subscribe(anonymous, "other@example.test").status_code == 404
+    assert anonymous.get("/mail/subscribe/alice").status_code == 404
+    forged = anonymous.post("/mail/subscribe/alice", data={"email": "other@example.test"})
+    assert forged.status_code == 400  # no CSRF token
 
 
 def test_a_post_hidden_before_its_email_goes_is_not_sent(site, smtp):

@@ -19,10 +19,8 @@ def refuse_nul():
     return None
 
 
-# Subscribing to a blog by email (the form on the blog's own pages, which hold no CSRF
-# token; a forged subscription only queues a confirmation message) and RFC 8058's one-click
-# unsubscribe, which mail clients POST without any token.
-CSRF_FREE_MAIL = ("/mail/subscribe/", "/mail/unsubscribe/")
+# RFC 8058's one-click unsubscribe, which mail clients POST without any token.
+CSRF_FREE_MAIL = ("/mail/unsubscribe/",)
 
 
 def check_csrf() -> None:

@@ -1,10 +1,9 @@
-"""Email subscriptions: the form on a blog's page, the confirmation and unsubscribe links
-from the emails, and the author's list of subscribers.
+"""Email subscriptions: the subscribe page a blog's pages link to, the confirmation and
+unsubscribe links from the emails, and the author's list of subscribers.
 
-The subscribe form sits on the blog's own pages, which carry the blog's CSS and so hold no
-CSRF token (that CSS could read one out); its POST is exempt from CSRF, which is harmless
-here: the most a forged one can do is queue one confirmation message an hour to an
-address. The unsubscribe POST is exempt too, as RFC 8058's one-click unsubscribe needs.
+The subscribe form is a page of its own, not part of the blog's pages: those carry the
+blog's CSS and so hold no form (that CSS could read a CSRF token out). The unsubscribe
+POST is exempt from CSRF, as RFC 8058's one-click unsubscribe needs.
 """
 
 from flask import Blueprint, Response, flash, redirect, render_template, request, url_for
@@ -23,8 +22,13 @@ def subscriber_counts(collection_id: int) -> tuple[int, int]:
     return newsletters.counts(collection_id)
 
 
-@bp.post("/mail/subscribe/<alias>")
+@bp.route("/mail/subscribe/<alias>", methods=["GET", "POST"])
 def subscribe(alias):
+    if request.method == "GET":
+        blog = newsletters.open_blog(alias)
+        return render_template(
+            "newsletters/subscribe.html", collection=blog, configured=mail.configured()
+        )
     try:
         newsletters.subscribe(alias, request.form.to_dict())
         db.session.commit()
