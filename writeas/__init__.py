@@ -25,6 +25,7 @@ from writeas.http import conditional, errors, request_guards
 from writeas.http.cache_headers import add_cache_headers
 from writeas.http.security_headers import add_security_headers
 from writeas.reads import content_versions
+from writeas.services import mail, newsletters
 from writeas.settings import PROJECT_ROOT, Settings
 from writeas.web import assets, templating
 from writeas.web import blueprints as web_blueprints
@@ -60,6 +61,8 @@ def create_app(settings: Settings | None = None) -> Flask:
     content_versions.track()
     federation_keys.track()
     federation_outbox.track()
+    mail.track()
+    newsletters.track()
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
     migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))

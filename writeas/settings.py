@@ -71,6 +71,17 @@ class Settings:
     # The instance's public reader, /read: the newest posts of every listed blog.
     public_reader: bool = True
     view_flush_seconds: float = 2.0
+    # Outgoing email (password resets, newsletters), sent by the worker. No SMTP_HOST: mail
+    # waits in its table, and the pages say email isn't configured.
+    smtp_host: str = ""
+    smtp_port: int = 0  # 0: the TLS mode's usual port (25, 587 for starttls, 465 for tls)
+    smtp_user: str = ""
+    smtp_password: str = field(default="", repr=False)
+    smtp_tls: str = "off"  # off | starttls | tls
+    mail_from: str = ""  # empty: noreply@ the site's host
+    smtp_timeout_seconds: float = 30.0
+    mail_lease_seconds: int = 120
+    reset_link_rate_limit: str = "5 per 15 minutes;20 per day"
     sqlite_busy_timeout_ms: int = 5000
     session_cookie_secure: bool = False
     trusted_proxies: int = 0
@@ -96,7 +107,9 @@ class Settings:
         values.setdefault("media_dir", str(instance / "media"))
         if "ratelimit_storage_uri" not in values and values.get("redis_url"):
             values["ratelimit_storage_uri"] = values["redis_url"]
-        return _checked_robots(_checked_media(replace(cls(**values), **overrides)))
+        return _checked_mail(
+            _checked_robots(_checked_media(replace(cls(**values), **overrides)))
+        )
 
     @property
     def queue_redis_url(self) -> str:
@@ -161,6 +174,16 @@ def _checked_robots(settings: Settings) -> Settings:
     """A robots.txt file that isn't there is refused at start-up, not served as a 500."""
     if settings.robots_txt and not Path(settings.robots_txt).is_file():
         raise RuntimeError(f"ROBOTS_TXT names no file: {settings.robots_txt!r}")
+    return settings
+
+
+SMTP_TLS_MODES = {"off": 25, "starttls": 587, "tls": 465}
+
+
+def _checked_mail(settings: Settings) -> Settings:
+    """A TLS mode we can't honour is refused at start-up, not at the first email."""
+    if settings.smtp_tls not in SMTP_TLS_MODES:
+        raise RuntimeError(f"SMTP_TLS must be off, starttls or tls, got {settings.smtp_tls!r}")
     return settings
 
 

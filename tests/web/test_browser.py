@@ -220,3 +220,53 @@ def test_export_then_import_into_a_new_account_gives_the_same_posts_back(page, t
     assert page.inner_text("article .prose").split() == "Moving day Packed in one browser.".split()
     page.goto("/me/")
     assert "Written with no blog." in page.inner_text("main")
+
+
+# --- mail: a forgotten password reset from the email the SMTP server received ---------
+
+
+@pytest.fixture
+def mail_server(monkeypatch):
+    """A real SMTP server on loopback, named in the environment before the app is built
+    (request it before `page`)."""
+    from smtp import SmtpServer
+
+    with SmtpServer() as server:
+        for name, value in server.settings().items():
+            monkeypatch.setenv(name, value)
+        yield server
+
+
+def test_reset_a_forgotten_password_from_the_email(mail_server, page):
+    from smtp import link_in
+
+    page.goto("/signup")
+    page.fill("#alias", "forgetful")
+    page.fill("#pass", "correct horse battery")
+    page.fill("#email", "forgetful@example.test")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+    page.context.clear_cookies()
+
+    page.goto("/login")
+    page.click("text=Forgot your password?")
+    page.wait_for_url(re.compile(r"/reset$"))
+    page.fill("#email", "forgetful@example.test")
+    page.click("button.primary")
+    playwright_api.expect(page.locator("[role=status]")).to_contain_text("on its way")
+    shot(page, "reset-asked")
+
+    [message] = mail_server.received
+    page.goto(link_in(message, "/reset/"))  # the link exactly as the email carries it
+    playwright_api.expect(page.locator("h1")).to_have_text("Choose a new password")
+    page.fill("#pass", "a new and better one")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/login$"))
+
+    page.fill("#alias", "forgetful")
+    page.fill("#pass", "a new and better one")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+
+    page.goto(link_in(message, "/reset/"))  # used once: it works no more
+    playwright_api.expect(page.locator("h1")).to_have_text("Link not valid")

@@ -70,3 +70,13 @@ class FederationStatus(StrEnum):
     FAILED = "failed"
     SUPERSEDED = "superseded"  # a newer Update or a Delete of the same object made it moot
     SKIPPED = "skipped"  # the host was unavailable or blocked when it fanned out
+
+
+class MailStatus(StrEnum):
+    """Where one outgoing email stands (`outgoing_mail.status`)."""
+
+    QUEUED = "queued"
+    SENDING = "sending"
+    SENT = "sent"
+    FAILED = "failed"
+    UNCONFIRMED = "unconfirmed"  # handed to the server, whose answer never came

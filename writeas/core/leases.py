@@ -9,11 +9,11 @@ from sqlalchemy import or_, update
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
-from writeas.core.enums import DeliveryStatus, FederationStatus
+from writeas.core.enums import DeliveryStatus, FederationStatus, MailStatus
 
-# The two engines name these states alike.
-assert DeliveryStatus.QUEUED == FederationStatus.QUEUED
-assert DeliveryStatus.SENDING == FederationStatus.SENDING
+# The engines (crossposts, federation, mail) name these states alike.
+assert DeliveryStatus.QUEUED == FederationStatus.QUEUED == MailStatus.QUEUED
+assert DeliveryStatus.SENDING == FederationStatus.SENDING == MailStatus.SENDING
 QUEUED, SENDING = DeliveryStatus.QUEUED, DeliveryStatus.SENDING
 
 

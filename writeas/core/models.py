@@ -624,3 +624,104 @@ class ImportResult(db.Model):
     status: Mapped[str] = mapped_column(String(16), nullable=False)
     post_id: Mapped[str | None] = mapped_column(ForeignKey("posts.id", ondelete="SET NULL"))
     message: Mapped[str] = mapped_column(Text, nullable=False, default="")
+
+
+# --- Outgoing mail and password resets (issue 15, mail) ---
+
+
+class OutgoingMail(db.Model):
+    """One email to one address: the row is the truth about it, and the worker sends it
+    (`services/mail_sending.py`). `data_sent` is set, in its own commit, just before the
+    message goes to the server: SMTP has no idempotency handle, so a row whose sending
+    stopped after that point is `unconfirmed`, never sent again. A newsletter email names
+    its post and subscriber, and at most one exists per pair."""
+
+    __tablename__ = "outgoing_mail"
+    __table_args__ = (
+        Index("ix_outgoing_mail_due", "status", "next_attempt_at"),
+        UniqueConstraint("post_id", "subscriber_id", name="uq_outgoing_mail_post_subscriber"),
+    )
+
+    id: Mapped[str] = mapped_column(String(32), primary_key=True, default=new_uid)
+    kind: Mapped[str] = mapped_column(String(32), nullable=False)
+    to_address: Mapped[str] = mapped_column(String(255), nullable=False)
+    subject: Mapped[str] = mapped_column(Text, nullable=False)
+    text: Mapped[str] = mapped_column(Text, nullable=False)
+    html: Mapped[str | None] = mapped_column(Text)
+    # Extra headers (List-Unsubscribe, …), name → value.
+    headers: Mapped[dict] = mapped_column(JSON, nullable=False, default=dict)
+    status: Mapped[str] = mapped_column(String(16), nullable=False, default="queued")
+    attempts: Mapped[int] = mapped_column(Integer, nullable=False, default=0)
+    next_attempt_at: Mapped[datetime | None] = mapped_column(DateTime)
+    locked_until: Mapped[datetime | None] = mapped_column(DateTime)
+    data_sent: Mapped[bool] = mapped_column(Boolean, nullable=False, default=False)
+    error: Mapped[str | None] = mapped_column(Text)
+    sent_at: Mapped[datetime | None] = mapped_column(DateTime)
+    post_id: Mapped[str | None] = mapped_column(ForeignKey("posts.id", ondelete="CASCADE"))
+    subscriber_id: Mapped[int | None] = mapped_column(
+        ForeignKey("newsletter_subscribers.id", ondelete="CASCADE"), index=True
+    )
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class PasswordReset(db.Model):
+    """A password-reset link, kept only as the digest of its secret: single use, one hour."""
+
+    __tablename__ = "password_resets"
+
+    token_hash: Mapped[str] = mapped_column(String(64), primary_key=True)
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, index=True
+    )
+    expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
+    used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()
+
+
+class Subscriber(db.Model):
+    """An address subscribed to a blog by email. Until `confirmed_at` (the double opt-in)
+    it gets nothing but the confirmation message. Ids are never reused: the links in
+    emails are signed over them."""
+
+    __tablename__ = "newsletter_subscribers"
+    __table_args__ = (
+        UniqueConstraint("collection_id", "email", name="uq_newsletter_subscribers_blog_email"),
+        NEVER_REUSE_IDS,
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    collection_id: Mapped[int] = mapped_column(
+        ForeignKey("collections.id", ondelete="CASCADE"), nullable=False
+    )
+    email: Mapped[str] = mapped_column(String(255), nullable=False)  # lower-cased
+    confirmed_at: Mapped[datetime | None] = mapped_column(DateTime)
+    # When the last confirmation message was queued: subscribing again within the hour
+    # sends none, so the form can't be used to flood an inbox.
+    asked_at: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    collection: Mapped[Collection] = relationship()
+
+
+class NewsletterIssue(db.Model):
+    """A post that went (or will go) live in a public blog, due to be emailed to its
+    subscribers: written in the transaction that made it public, fanned out once into
+    one `outgoing_mail` row per confirmed subscriber when due. One per post, so an edit
+    or a second publish sends nothing more."""
+
+    __tablename__ = "newsletter_issues"
+
+    post_id: Mapped[str] = mapped_column(
+        ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    due_at: Mapped[datetime] = mapped_column(DateTime, nullable=False, index=True)
+    # The site's address as the request that published the post saw it (the worker that
+    # builds the emails has no request, and SITE_URL may be unset).
+    site_url: Mapped[str] = mapped_column(Text, nullable=False, default="")
+    fanned_out_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    post: Mapped[Post] = relationship()

@@ -6,8 +6,8 @@ hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (
 The queue only carries delivery ids: the database says what each delivery is and whether
 it still needs doing, so a lost or repeated message can neither drop nor double a post.
 It carries federation's work too (fanning an activity out, delivering it to one inbox),
-and import jobs (`services.imports`): one queue and one sweep for all the work done
-outside requests.
+email (sending one `outgoing_mail` row) and import jobs (`services.imports`): one queue
+and one sweep for all the work done outside requests.
 
 Each app has one queue, built from its settings on first use. Its tasks run in that app's
 context; the web side only enqueues. The consumer runs `huey_consumer writeas.worker.huey`
@@ -26,7 +26,8 @@ from sqlalchemy.orm import Session
 from writeas.crossposting import delivery
 from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
-from writeas.services import imports
+from writeas.services import imports, mail_sending, newsletters
+from writeas.services.mail import MADE as MAIL_MADE
 
 EXTENSION = "writeas.queue"
 
@@ -51,6 +52,8 @@ class Queue:
         self._fan_out = huey.task(name="fan_out")(self._run_fan_out)
         self._federate = huey.task(name="federate")(self._run_federation)
         self._import = huey.task(name="import")(self._run_import)
+        self._mail = huey.task(name="mail")(self._run_mail)
+        self._newsletter = huey.task(name="newsletter")(self._run_newsletter)
         huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
         return huey
 
@@ -104,30 +107,61 @@ class Queue:
     def _run_import(self, job_id: str) -> None:
         with self._context():
             imports.run(job_id)
+    def enqueue_mail(self, mail_id: str) -> None:
+        _ = self.huey
+        self._mail(mail_id)
+
+    def _run_mail(self, mail_id: str) -> None:
+        with self._context():
+            again_in = mail_sending.run(mail_id)
+        if again_in is not None and not self.huey.immediate:
+            self._mail.schedule((mail_id,), delay=max(1, int(again_in)))
+
+    def enqueue_newsletter(self, post_id: str) -> None:
+        _ = self.huey
+        self._newsletter(post_id)
+
+    def _run_newsletter(self, post_id: str) -> None:
+        with self._context():
+            newsletters.fan_out(post_id)
 
     def sweep(self) -> int:
         with self._context():
             crossposts = delivery.sweep(self.enqueue_delivery)
             for job_id in imports.pending():
                 self.enqueue_import(job_id)
-            return crossposts + federation.sweep(self._run_fan_out, self.enqueue_federation)
+            for post_id in newsletters.due():
+                self.enqueue_newsletter(post_id)
+            mail = mail_sending.sweep(self.enqueue_mail)
+            return crossposts + mail + federation.sweep(
+                self._run_fan_out, self.enqueue_federation
+            )
 
     def committed(self, session: Session) -> None:
         """After a commit that made activities, fan them out. In immediate mode (tests) the
         work can't run inside the commit, so it waits for the end of the request."""
-        made = session.info.pop(MADE, None)
+        self._after_commit(session, MADE, "federation_pending", self.enqueue_fan_out)
+        self._after_commit(session, newsletters.DUE, "newsletter_pending", self.enqueue_newsletter)
+        self._after_commit(session, MAIL_MADE, "mail_pending", self.enqueue_mail)
+
+    def _after_commit(self, session: Session, key: str, pending: str, enqueue) -> None:
+        made = session.info.pop(key, None)
         if not made:
             return
         if self.huey.immediate:
             if has_request_context():
-                g.setdefault("federation_pending", []).extend(made)
+                g.setdefault(pending, []).extend(made)
             return
-        for activity_id in made:
-            self.enqueue_fan_out(activity_id)
+        for made_id in made:
+            enqueue(made_id)
 
     def after_request(self, response):
         for activity_id in g.pop("federation_pending", ()):
             self._run_fan_out(activity_id)
+        for post_id in g.pop("newsletter_pending", ()):
+            self._run_newsletter(post_id)  # its emails join mail_pending
+        for mail_id in g.pop("mail_pending", ()):
+            self._run_mail(mail_id)
         return response
 
 
@@ -139,7 +173,8 @@ def track(app: Flask) -> None:
 
 
 def _committed(session: Session) -> None:
-    if MADE in session.info and has_app_context() and EXTENSION in current_app.extensions:
+    noted = any(key in session.info for key in (MADE, MAIL_MADE, newsletters.DUE))
+    if noted and has_app_context() and EXTENSION in current_app.extensions:
         current().committed(session)
 
 

@@ -157,3 +157,11 @@ def spend_upload(user: User) -> None:
         "upload",
         f"user:{user.id}",
     )
+
+
+def spend_password_reset(address: str) -> None:
+    """Reset links asked for, per client address and per email address: neither one
+    visitor nor many can flood an inbox or use the form to probe for accounts."""
+    message = "Too many password-reset requests. Please wait and try again."
+    _spend("reset_link_rate_limit", message, "reset", f"ip:{get_remote_address()}")
+    _spend("reset_link_rate_limit", message, "reset", f"to:{address.strip().lower()}")

@@ -19,6 +19,10 @@ def refuse_nul():
     return None
 
 
+# RFC 8058's one-click unsubscribe, which mail clients POST without any token.
+CSRF_FREE_MAIL = ("/mail/unsubscribe/",)
+
+
 def check_csrf() -> None:
     """Every form POST carries a CSRF token. The API is exempt: it authenticates by header
     only (never the session cookie), so a cross-site form can't act through it; the same
@@ -29,6 +33,8 @@ def check_csrf() -> None:
     if is_federation(request.path):
         return
     if request.path == "/auth/login" and request.is_json:
+        return
+    if request.path.startswith(CSRF_FREE_MAIL):
         return
     csrf.protect()
 

@@ -3,7 +3,7 @@
 import re
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from writeas.core import tokens
@@ -156,3 +156,12 @@ def revoke_token(raw: str) -> None:
     if row is not None:
         db.session.delete(row)
         db.session.commit()
+
+
+def replace_password(user: User, password: str) -> None:
+    """A new password ends every way in that the old one opened: each browser session (by
+    advancing the generation) and each API token. The caller commits."""
+    _validate_password(password)
+    user.password_hash = hash_password(password)
+    user.session_generation += 1
+    db.session.execute(delete(AccessToken).where(AccessToken.user_id == user.id))

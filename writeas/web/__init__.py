@@ -21,6 +21,8 @@ from writeas.web import (
     reading,
     sessions,
 )
+from writeas.web import newsletters as mail_newsletters
+from writeas.web import password_reset as mail_password_reset
 
 compat = Blueprint("compat", __name__)
 
@@ -38,3 +40,5 @@ blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
     reading.bp, blogs.bp, media_files.bp, account.bp, porting.bp,
 ]
+# Mail: the forgotten-password pages, email subscriptions to blogs.
+blueprints += [mail_password_reset.bp, mail_newsletters.bp]
