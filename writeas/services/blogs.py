@@ -17,7 +17,7 @@ from writeas.core.errors import ServiceError
 from writeas.core.models import NEWEST_FIRST, Collection, Post, PostTag, User
 from writeas.core.passwords import hash_password
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
-from writeas.services import accounts, payload, posts
+from writeas.services import accounts, instance, payload, posts
 from writeas.services.visibility import (
     LEGACY_VISIBILITY,
     NOT_FOUND,
@@ -119,13 +119,16 @@ def create(data: Any, user: User | None) -> Collection:
         accounts.validate_alias(alias)
     else:
         alias = _generated_alias(title)
-    limit = settings.current().max_collections_per_user
+    limit = instance.current().max_blogs
     count = db.session.scalar(
         select(func.count()).select_from(Collection).where(Collection.owner_id == user.id)
     )
     if count >= limit:
         raise ServiceError(412, f"You've reached the maximum of {limit} blogs.")
-    collection = Collection(alias=alias, title=title, owner_id=user.id)
+    collection = Collection(
+        alias=alias, title=title, owner_id=user.id,
+        visibility=instance.current().default_visibility,
+    )
     db.session.add(collection)
     try:
         db.session.commit()

@@ -9,6 +9,7 @@ from flask import Blueprint, current_app
 
 from writeas.http import request_body
 from writeas.web import (
+    admin,
     blogs,
     crossposting,
     dashboard,
@@ -36,3 +37,6 @@ blueprints = [
     editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
     reading.bp, blogs.bp, media_files.bp,
 ]
+# The instance's administration: /admin, invites, /about, /privacy, /contact (before the
+# blogs' /<alias>/ catch-all would matter, the paths are fixed ones).
+blueprints.insert(0, admin.bp)

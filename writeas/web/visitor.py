@@ -24,10 +24,13 @@ def user() -> User | None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    """A session from before the account's last log-out is no session at all."""
+    """A session from before the account's last log-out, or of a suspended account, is
+    no session at all."""
     number = payload.whole_number(user_id)
     found = db.session.get(User, number) if number is not None else None
     if found is None or session.get(GENERATION) != found.session_generation:
+        return None
+    if found.suspended:
         return None
     return found
 
