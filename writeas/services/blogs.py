@@ -77,12 +77,12 @@ def created(collection: Collection | BlogSnapshot) -> datetime:
 
 def owned(alias: str, user: User | None) -> Collection:
     """A blog the user may change: 401 anonymous, 404 unknown (or private to someone
-    else), 403 someone else's."""
+    else, or of a suspended user), 403 someone else's."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
     collection = find(alias)
     if collection.owner_id != user.id:
-        if collection.visibility == Visibility.PRIVATE:
+        if collection.visibility == Visibility.PRIVATE or collection.owner_suspended:
             raise ServiceError(404, NOT_FOUND)
         raise ServiceError(403, "You don't own this blog.")
     return collection
