@@ -12,7 +12,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from writeas import activitypub, reads
 from writeas import settings as settings_module
 from writeas.api import api
-from writeas.cli import crosspost_cli, federation_cli, user_cli
+from writeas.cli import admin_cli, crosspost_cli, federation_cli, user_cli
 from writeas.core.db import configure_sqlite
 from writeas.core.secretbox import SecretBox, load_keys
 from writeas.crossposting import queue
@@ -95,6 +95,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     # Registered last, so it runs first: the hooks above see the 304 it may make.
     app.after_request(conditional.finish)
     app.cli.add_command(user_cli)
+    app.cli.add_command(admin_cli)
     app.cli.add_command(crosspost_cli)
     app.cli.add_command(federation_cli)
     return app

@@ -1,5 +1,6 @@
 """The operator's commands: `flask --app app user create ALIAS` makes an account (first
-admin, tests); `crossposts sweep` and `federation …` move and moderate deliveries."""
+admin, tests), whatever the registration setting; `admin …` does what /admin does;
+`crossposts sweep` and `federation …` move and moderate deliveries."""
 
 import click
 from flask.cli import AppGroup
@@ -9,7 +10,7 @@ from writeas.core.errors import ServiceError
 from writeas.crossposting import delivery
 from writeas.federation import blocks
 from writeas.federation import delivery as federation_delivery
-from writeas.services import accounts
+from writeas.services import accounts, admin, instance, invites
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 
@@ -18,14 +19,92 @@ user_cli = AppGroup("user", help="Manage user accounts.")
 @click.argument("alias")
 @click.option("--email", default=None, help="The user's email address (optional).")
 @click.password_option("--password", help="Asked for when not given.")
-def create_user(alias: str, email: str | None, password: str) -> None:
+@click.option("--admin", "is_admin", is_flag=True, help="Make the user an admin of the instance.")
+def create_user(alias: str, email: str | None, password: str, is_admin: bool) -> None:
     """Create a user ALIAS and their first blog."""
     try:
         user = accounts.create_user(alias, password, email)
+        user.is_admin = is_admin
         db.session.commit()
     except ServiceError as error:
         raise click.ClickException(error.message) from None
-    click.echo(f"Created user {user.username}.")
+    click.echo(f"Created {'admin' if is_admin else 'user'} {user.username}.")
+
+
+@user_cli.command("admin")
+@click.argument("alias")
+@click.option("--revoke", is_flag=True, help="Take the admin role away instead.")
+def promote(alias: str, revoke: bool) -> None:
+    """Make ALIAS an admin (or, with --revoke, no longer one)."""
+    user = _run(admin.set_admin, alias, not revoke)
+    click.echo(f"{user.username} is {'no longer' if revoke else 'now'} an admin.")
+
+
+def _run(action, *args):
+    try:
+        return action(*args)
+    except ServiceError as error:
+        raise click.ClickException(error.message) from None
+
+
+admin_cli = AppGroup("admin", help="The instance: users, settings, invites (what /admin does).")
+
+
+@admin_cli.command("users")
+@click.option("--search", default="", help="Only those whose alias or email holds this.")
+@click.option("--page", default=1, type=int)
+def list_users(search: str, page: int) -> None:
+    """List accounts, newest first."""
+    found, pages = admin.users(search, page)
+    for user in found:
+        roles = (("admin", user.is_admin), ("suspended", user.suspended))
+        flags = [name for name, on in roles if on]
+        click.echo(f"{user.username}\t{user.email or '-'}\t{','.join(flags) or '-'}")
+    click.echo(f"(page {min(max(page, 1), pages)} of {pages})")
+
+
+@admin_cli.command("suspend")
+@click.argument("alias")
+def suspend(alias: str) -> None:
+    """Suspend ALIAS: no log-in, no publishing, their blogs and posts answer 404."""
+    click.echo(f"Suspended {_run(admin.set_suspended, alias, True).username}.")
+
+
+@admin_cli.command("unsuspend")
+@click.argument("alias")
+def unsuspend(alias: str) -> None:
+    """Lift the suspension of ALIAS."""
+    click.echo(f"{_run(admin.set_suspended, alias, False).username} is no longer suspended.")
+
+
+@admin_cli.command("settings")
+@click.argument("changes", nargs=-1)
+def instance_settings(changes: tuple[str, ...]) -> None:
+    """Show the instance settings, or change them: `registration=invite max_blogs=5`.
+    Pages: `about=…`, `privacy=…`, `contact=…` (Markdown; empty removes the page)."""
+    values = {}
+    for change in changes:
+        name, equals, value = change.partition("=")
+        if not equals:
+            raise click.ClickException(f"Expected NAME=VALUE, got {change!r}.")
+        if name.strip() not in vars(instance.current()):
+            raise click.ClickException(f"No setting named {name.strip()!r}.")
+        values[name.strip()] = value
+    current = _run(instance.update, values) if values else instance.current()
+    for name, value in vars(current).items():
+        shown = value if name not in instance.PAGES else f"{len(value)} characters"
+        click.echo(f"{name}={shown}")
+
+
+@admin_cli.command("invite")
+@click.option("--by", "alias", required=True, help="The admin the invite is made in the name of.")
+@click.option("--max-uses", default="", help="Empty: no limit.")
+@click.option("--expires-days", default="", help="Empty: never.")
+def make_invite(alias: str, max_uses: str, expires_days: str) -> None:
+    """Make an invite link; prints its path (/invite/{code})."""
+    creator = _run(admin.user_named, alias)
+    invite = _run(invites.create, creator, {"max_uses": max_uses, "expires_days": expires_days})
+    click.echo(f"/invite/{invite.code}")
 
 
 crosspost_cli = AppGroup("crossposts", help="Crosspost deliveries.")

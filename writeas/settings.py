@@ -86,6 +86,13 @@ class Settings:
     session_cookie_secure: bool = False
     trusted_proxies: int = 0
     testing: bool = False
+    # --- The instance's administration: the defaults of what an admin changes live on
+    # /admin (services/instance.py); SITE_NAME, PUBLIC_READER, FEDERATION and
+    # MAX_COLLECTIONS_PER_USER above are defaults of the same kind. ---
+    site_description: str = ""
+    registration: str = "open"  # open | invite | closed
+    default_visibility: str = "public"  # of new blogs: public | unlisted | private
+    user_invites: bool = False  # whether any user, not only admins, may make invite links
 
     @classmethod
     def from_environment(cls, environ: Mapping[str, str] | None = None, **overrides):

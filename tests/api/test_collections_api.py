@@ -450,3 +450,30 @@ def test_authorisation_matrix(api, alice, bob, who, private):
         assert response.status_code == expected, (method, path, response.json)
         if method == "DELETE" and expected == 204:
             break  # the blog is gone; later rows would test a different thing
+
+
+# An admin is another user to the API (administration is /admin's, not the API's); while
+# the owner is suspended their token is refused outright and the blog is gone for everyone.
+SUSPENDED_OWNER = {
+    # (method, path): (the owner's token, anyone else)
+    row[:2]: (403, 404 if "/alice" in row[1] else row[5]) for row in MATRIX
+}
+
+
+@pytest.mark.parametrize("who", ["admin", "suspended owner", "other, owner suspended"])
+def test_authorisation_matrix_of_admins_and_suspended_users(app, api, alice, bob, who):
+    blog_post(api, alice, title="First")
+    runner = app.test_cli_runner()
+    if who == "admin":
+        assert runner.invoke(args=["user", "admin", "bob"]).exit_code == 0
+    else:
+        assert runner.invoke(args=["admin", "suspend", "alice"]).exit_code == 0
+    token = alice if who == "suspended owner" else bob
+    for method, path, body, _anonymous, _owner, other in MATRIX:
+        if who == "admin":
+            expected = other
+        else:
+            expected = SUSPENDED_OWNER[method, path][0 if who == "suspended owner" else 1]
+        kwargs = {"json": body} if body is not None else {}
+        response = api.call(method, path, token=token, **kwargs)
+        assert response.status_code == expected, (who, method, path, response.json)

@@ -17,7 +17,8 @@ bp = Blueprint("auth", __name__, url_prefix="/auth")
 @bp.post("/signup")
 @operation(
     id="signup", summary="Sign up; creates the blog of the same alias.", tag="Users",
-    answer=shapes.SignedUp, status=201, errors=(400, 409), body=shapes.SignupRequest,
+    answer=shapes.SignedUp, status=201, errors=(400, 403, 404, 409, 410),
+    body=shapes.SignupRequest,
 )
 def signup():
     user, token = accounts.signup(*accounts.signup_fields(request_body.read()))
@@ -27,7 +28,7 @@ def signup():
 @login_limit
 @operation(
     id="login", summary="Log in: a new access token.", tag="Users",
-    answer=shapes.LoggedIn, errors=(400, 404), body=shapes.Credentials,
+    answer=shapes.LoggedIn, errors=(400, 401, 403, 404), body=shapes.Credentials,
 )
 def login():
     user, token = accounts.login(*accounts.login_fields(request_body.read()))

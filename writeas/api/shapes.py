@@ -483,6 +483,8 @@ class Credentials(_Request, kw_only=True, rename={"password": "pass"}):
 
 class SignupRequest(Credentials, kw_only=True):
     email: Annotated[str, Meta(extra_json_schema={"format": "email"})] | UnsetType = UNSET
+    # An invite link's code: needed while the instance's registration is `invite`.
+    invite: Annotated[str, Meta(max_length=100)] | UnsetType = UNSET
 
 
 class PostFields(_Request, kw_only=True):

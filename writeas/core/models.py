@@ -19,9 +19,10 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    select,
     text,
 )
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, column_property, mapped_column, relationship
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
@@ -44,6 +45,14 @@ class User(db.Model):
     # it, which ends every session of the account, copied cookies included.
     session_generation: Mapped[int] = mapped_column(
         Integer, nullable=False, default=0, server_default="0"
+    )
+    # The instance's administration (migration 0011): admins reach /admin; a suspended
+    # account can't log in or publish, and nothing of it is shown or sent anywhere.
+    is_admin: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
+    suspended: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
     )
 
     collections: Mapped[list["Collection"]] = relationship(
@@ -676,9 +685,6 @@ class PasswordReset(db.Model):
     )
     expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
-    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
-
-    user: Mapped[User] = relationship()
 
 
 class Subscriber(db.Model):
@@ -725,3 +731,65 @@ class NewsletterIssue(db.Model):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     post: Mapped[Post] = relationship()
+
+
+# Whether the owner is suspended, read with the row (and into the read snapshots), so every
+# visibility check knows without another query. Null for a post without an owner.
+Collection.owner_suspended = column_property(
+    select(User.suspended).where(User.id == Collection.owner_id).correlate_except(User)
+    .scalar_subquery()
+)
+Post.owner_suspended = column_property(
+    select(User.suspended).where(User.id == Post.owner_id).correlate_except(User)
+    .scalar_subquery()
+)
+
+
+# --- The instance's administration (migration 0011) ---
+
+
+class InstanceSetting(db.Model):
+    """One row a setting the admin changed live on /admin; a setting without a row is the
+    environment's default (see `services/instance.py`)."""
+
+    __tablename__ = "instance_settings"
+
+    name: Mapped[str] = mapped_column(String(40), primary_key=True)
+    value: Mapped[str] = mapped_column(Text, nullable=False)
+    updated: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+
+class Invite(db.Model):
+    """An invite link, /invite/{code}: signing up through it works while registration is
+    `invite`, up to `max_uses` times (no limit when null) until `expires` (never, when
+    null)."""
+
+    __tablename__ = "invites"
+
+    code: Mapped[str] = mapped_column(String(32), primary_key=True)
+    creator_id: Mapped[int | None] = mapped_column(
+        ForeignKey("users.id", ondelete="SET NULL"), index=True
+    )
+    max_uses: Mapped[int | None] = mapped_column(Integer)
+    uses: Mapped[int] = mapped_column(Integer, nullable=False, default=0, server_default="0")
+    expires: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    creator: Mapped[User | None] = relationship()
+
+
+class InviteUse(db.Model):
+    """Who signed up through which invite."""
+
+    __tablename__ = "invite_uses"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    invite_code: Mapped[str] = mapped_column(
+        ForeignKey("invites.code", ondelete="CASCADE"), nullable=False, index=True
+    )
+    user_id: Mapped[int] = mapped_column(
+        ForeignKey("users.id", ondelete="CASCADE"), nullable=False, unique=True
+    )
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()

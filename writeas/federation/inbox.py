@@ -20,6 +20,7 @@ from writeas.core.models import Collection, Comment, Follower, Post, Reaction, R
 from writeas.core.tokens import new_uid
 from writeas.federation import delivery, documents, ids, outbox, remote, signatures
 from writeas.http.urls import site_url
+from writeas.services import instance
 from writeas.text.rendering import sanitize
 
 COMMENT_MAX = 20_000
@@ -36,7 +37,10 @@ def _object_id(value) -> str | None:
 
 def receive(alias: str | None, method: str, target: str, headers: Mapping[str, str],
             body: bytes) -> None:
-    """Verify and act on one inbox POST (`alias`: a blog's own inbox; None: the shared one)."""
+    """Verify and act on one inbox POST (`alias`: a blog's own inbox; None: the shared one).
+    With federation off, or for a suspended user's blog, there is no inbox at all."""
+    if not instance.current().federation:
+        raise ServiceError(404, "Not found.")
     try:
         activity = json.loads(body)
     except ValueError:
@@ -49,7 +53,7 @@ def receive(alias: str | None, method: str, target: str, headers: Mapping[str, s
     blog = None
     if alias is not None:
         blog = db.session.scalar(select(Collection).where(Collection.alias == alias))
-        if blog is None:
+        if blog is None or blog.owner_suspended:
             raise ServiceError(404, "Collection not found.")
     if delivery.blocked(actor_id):
         raise ServiceError(403, "This server does not accept activities from you.")

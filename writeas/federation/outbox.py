@@ -13,7 +13,6 @@ per inbox, so a publish costs the same with 10,000 followers as with none.
 from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
-from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import INSERTED_POSTS
 from writeas.core.enums import Visibility
@@ -21,6 +20,7 @@ from writeas.core.models import Activity, Collection, FederatedObject, Follower,
 from writeas.core.tokens import new_uid
 from writeas.federation import documents, ids, keys
 from writeas.http.urls import site_url
+from writeas.services import instance
 
 POSTS = "federation.posts"
 BLOGS = "federation.blogs"
@@ -82,7 +82,7 @@ def _plan(session: Session) -> None:
     gone = session.info.pop(GONE, None)
     if not posts and not blogs and not gone:
         return
-    if not settings.current().federation:
+    if not instance.current().federation:
         return
     base = site_url()
     made = session.info.setdefault(MADE, [])
@@ -137,7 +137,7 @@ def _actor_delete(session: Session, blog: dict, base: str) -> str | None:
 
 def shareable(post: Post | None) -> Collection | None:
     """The blog a post federates from, when it federates at all."""
-    if post is None or post.unpublished or post.collection is None:
+    if post is None or post.unpublished or post.collection is None or post.owner_suspended:
         return None
     blog = post.collection
     return blog if blog.visibility in FEDERATED_BLOGS else None

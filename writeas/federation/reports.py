@@ -24,6 +24,7 @@ from writeas.core.models import (
 )
 from writeas.federation.outbox import FEDERATED_BLOGS
 from writeas.federation.serving import host
+from writeas.services import instance
 
 PENDING = "pending"
 APPROVED = "approved"
@@ -34,7 +35,7 @@ REACTION_KINDS = ("like", "announce")
 def federates(blog: Collection) -> bool:
     """Whether the fediverse can see the blog at all: a private or protected blog is no
     actor, and the operator may turn federation off for the whole site."""
-    return blog.visibility in FEDERATED_BLOGS and settings.current().federation
+    return blog.visibility in FEDERATED_BLOGS and instance.current().federation
 
 
 def handle(blog: Collection) -> str | None:

@@ -30,6 +30,7 @@ from writeas.core.models import (
 from writeas.federation import documents, ids, keys, remote, signatures
 from writeas.federation.outbox import FEDERATED_BLOGS, shareable
 from writeas.http.urls import site_url
+from writeas.services import instance
 from writeas.services.visibility import ANONYMOUS, NOT_FOUND, POST_NOT_FOUND, published_filter
 
 OUTBOX_PAGE = 20
@@ -45,7 +46,9 @@ def host() -> str:
 
 def federated_blog(alias: str) -> Collection:
     blog = db.session.scalar(select(Collection).where(Collection.alias == alias))
-    if blog is None or blog.visibility not in FEDERATED_BLOGS or not settings.current().federation:
+    if blog is None or blog.owner_suspended or blog.visibility not in FEDERATED_BLOGS or (
+        not instance.current().federation
+    ):
         raise ServiceError(404, NOT_FOUND)
     return blog
 

@@ -34,6 +34,7 @@ class BlogSnapshot:
     owner_id: int
     content_version: int
     updated: datetime
+    owner_suspended: bool | None
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +55,7 @@ class PostSnapshot:
     created: datetime
     updated: datetime
     content_version: int
+    owner_suspended: bool | None
     collection: BlogSnapshot | None
 
     @property

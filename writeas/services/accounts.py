@@ -11,11 +11,12 @@ from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import AccessToken, Collection, RetiredAlias, User
 from writeas.core.passwords import hash_password, verify_password
-from writeas.services import payload
+from writeas.services import instance, invites, payload
 
 ALIAS_MAX = 40
 PASSWORD_MIN = 8
 PASSWORD_MAX = 1024  # bounds the KDF's work per request
+SUSPENDED = "This account is suspended."
 _ALIAS = re.compile(r"^[a-z0-9](?:[a-z0-9-]*[a-z0-9])?$")
 # The HTML standard's "valid email address", as browsers check <input type=email>.
 _EMAIL = re.compile(
@@ -84,7 +85,8 @@ def create_user(alias: str, password: str, email: str | None = None) -> User:
         raise ServiceError(409, "Username is already taken.")
     user = User(username=alias, password_hash=hash_password(password), email=email)
     db.session.add(user)
-    db.session.add(Collection(alias=alias, title=alias, owner=user))
+    visibility = instance.current().default_visibility
+    db.session.add(Collection(alias=alias, title=alias, owner=user, visibility=visibility))
     try:
         db.session.flush()
     except IntegrityError:  # lost a race with another sign-up of the same alias
@@ -93,14 +95,24 @@ def create_user(alias: str, password: str, email: str | None = None) -> User:
     return user
 
 
-def signup_fields(data: Any) -> tuple[str, str, str | None]:
-    """Alias, password and email from a sign-up request (JSON or form alike)."""
+def signup_fields(data: Any) -> tuple[str, str, str | None, str | None]:
+    """Alias, password, email and invite code from a sign-up request (JSON or form)."""
     data = payload.require_mapping(data)
     return (
         payload.required_text(data, "alias", max_length=ALIAS_MAX * 4).strip(),
         payload.required_text(data, "pass", max_length=PASSWORD_MAX * 4),
         payload.text(data, "email", max_length=1000),
+        payload.text(data, "invite", max_length=100),
     )
+
+
+def register(alias: str, password: str, email: str | None, invite: str | None) -> User:
+    """A sign-up, as the instance's registration setting allows it (the CLI calls
+    `create_user`, which always may); not committed."""
+    usable = invites.check_open(invite)
+    user = create_user(alias, password, email)
+    invites.spend(usable, user)
+    return user
 
 
 def login_fields(data: Any) -> tuple[str, str]:
@@ -117,8 +129,10 @@ def issue_token(user: User) -> str:
     return raw
 
 
-def signup(alias: str, password: str, email: str | None) -> tuple[User, str]:
-    user = create_user(alias, password, email)
+def signup(
+    alias: str, password: str, email: str | None, invite: str | None = None
+) -> tuple[User, str]:
+    user = register(alias, password, email, invite)
     raw = issue_token(user)
     db.session.commit()
     return user, raw
@@ -134,6 +148,8 @@ def check_credentials(alias: str, password: str) -> User:
         raise ServiceError(404, "User doesn't exist.")
     if not verify_password(user.password_hash, password):
         raise ServiceError(401, "Incorrect password.")
+    if user.suspended:
+        raise ServiceError(403, SUSPENDED)
     return user
 
 
@@ -145,9 +161,12 @@ def login(alias: str, password: str) -> tuple[User, str]:
 
 
 def user_for_token(raw: str) -> User | None:
+    """The token's user; a suspended user's tokens are refused outright (403)."""
     row = db.session.scalar(select(AccessToken).where(AccessToken.token_hash == tokens.digest(raw)))
     if row is None or not tokens.matches(raw, row.token_hash):
         return None
+    if row.user.suspended:
+        raise ServiceError(403, SUSPENDED)
     return row.user
 
 

@@ -17,7 +17,7 @@ from writeas.core.errors import ServiceError
 from writeas.core.models import NEWEST_FIRST, Collection, Post, PostTag, User
 from writeas.core.passwords import hash_password
 from writeas.reads.snapshots import BlogSnapshot, PostSnapshot
-from writeas.services import accounts, payload, posts
+from writeas.services import accounts, instance, payload, posts
 from writeas.services.visibility import (
     LEGACY_VISIBILITY,
     NOT_FOUND,
@@ -77,12 +77,12 @@ def created(collection: Collection | BlogSnapshot) -> datetime:
 
 def owned(alias: str, user: User | None) -> Collection:
     """A blog the user may change: 401 anonymous, 404 unknown (or private to someone
-    else), 403 someone else's."""
+    else, or of a suspended user), 403 someone else's."""
     if user is None:
         raise ServiceError(401, "You must be authenticated to do that.")
     collection = find(alias)
     if collection.owner_id != user.id:
-        if collection.visibility == Visibility.PRIVATE:
+        if collection.visibility == Visibility.PRIVATE or collection.owner_suspended:
             raise ServiceError(404, NOT_FOUND)
         raise ServiceError(403, "You don't own this blog.")
     return collection
@@ -119,13 +119,16 @@ def create(data: Any, user: User | None) -> Collection:
         accounts.validate_alias(alias)
     else:
         alias = _generated_alias(title)
-    limit = settings.current().max_collections_per_user
+    limit = instance.current().max_blogs
     count = db.session.scalar(
         select(func.count()).select_from(Collection).where(Collection.owner_id == user.id)
     )
     if count >= limit:
         raise ServiceError(412, f"You've reached the maximum of {limit} blogs.")
-    collection = Collection(alias=alias, title=title, owner_id=user.id)
+    collection = Collection(
+        alias=alias, title=title, owner_id=user.id,
+        visibility=instance.current().default_visibility,
+    )
     db.session.add(collection)
     try:
         db.session.commit()

@@ -16,6 +16,7 @@ from writeas import settings
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import NEWEST_FIRST, Collection, Post
+from writeas.services import instance
 from writeas.services.visibility import NOT_FOUND, listed_blogs_filter, listed_posts_filter
 
 # The sitemap protocol's limit on the URLs of one file (and on the sitemaps of an index).
@@ -35,7 +36,7 @@ Disallow: /signup
 def reader_enabled() -> bool:
     """Whether `/read` and its feed are served (PUBLIC_READER): the one place that
     decides."""
-    return settings.current().public_reader
+    return instance.current().public_reader
 
 
 def robots_txt(sitemap_url: str) -> str:

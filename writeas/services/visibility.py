@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_
+from sqlalchemy import ColumnElement, and_, select
 
 from writeas.core.clock import utcnow
 from writeas.core.enums import Visibility
@@ -87,6 +87,10 @@ ANONYMOUS = Reader()
 
 
 def check_collection(collection: Collection, reader: Reader) -> None:
+    """A suspended user's blogs answer 404 to everyone, the user included (who can't log
+    in meanwhile)."""
+    if collection.owner_suspended:
+        raise ServiceError(404, NOT_FOUND)
     if reader.owns(collection):
         return
     if collection.visibility == Visibility.PRIVATE:
@@ -102,7 +106,11 @@ def is_scheduled(post: Post, now: datetime | None = None) -> bool:
 def check_post(post: Post, reader: Reader) -> None:
     """404 for posts the reader may not know exist (private blog, not yet published),
     worded as for an id that doesn't exist at all."""
+    if post.owner_suspended:
+        raise ServiceError(404, POST_NOT_FOUND)
     if post.collection is not None:
+        if post.collection.owner_suspended:
+            raise ServiceError(404, POST_NOT_FOUND)
         if post.collection.visibility == Visibility.PRIVATE and not reader.owns(post.collection):
             raise ServiceError(404, POST_NOT_FOUND)
         check_collection(post.collection, reader)
@@ -116,6 +124,8 @@ def not_shareable(post: Post) -> str | None:
     carry what readers here can't see."""
     if post.unpublished:
         return "the post was unpublished"
+    if post.owner_suspended:
+        return "its author is suspended"
     blog = post.collection
     if blog is not None and blog.visibility == Visibility.PRIVATE:
         return "the post's blog is private"
@@ -135,14 +145,23 @@ def published_filter(reader: Reader, collection: Collection) -> ColumnElement[bo
 def is_listed(collection: Collection | None) -> bool:
     """Whether a blog's pages may be indexed and listed (`listed_blogs_filter` in Python);
     a post in no blog is a draft or an anonymous post, found only through its address."""
-    return collection is not None and collection.visibility == Visibility.PUBLIC
+    return (
+        collection is not None
+        and collection.visibility == Visibility.PUBLIC
+        and not collection.owner_suspended
+    )
 
 
 def listed_blogs_filter() -> ColumnElement[bool]:
     """SQL for blogs that may be named to anyone who asks: crawlers (robots.txt, sitemaps)
     and the public reader. Only public ones: an unlisted blog is for those given its
     address, and naming a private or protected one would leak that it exists."""
-    return Collection.visibility == Visibility.PUBLIC
+    return and_(Collection.visibility == Visibility.PUBLIC, not_suspended_owner())
+
+
+def not_suspended_owner() -> ColumnElement[bool]:
+    """SQL for blogs whose owner isn't suspended."""
+    return Collection.owner_id.not_in(select(User.id).where(User.suspended.is_(True)))
 
 
 def listed_posts_filter() -> ColumnElement[bool]:

@@ -10,6 +10,7 @@ from flask import Blueprint, current_app
 from writeas.http import request_body
 from writeas.web import (
     account,
+    admin,
     blogs,
     crossposting,
     dashboard,
@@ -17,12 +18,12 @@ from writeas.web import (
     editor,
     fediverse,
     media_files,
+    newsletters,
+    password_reset,
     porting,
     reading,
     sessions,
 )
-from writeas.web import newsletters as mail_newsletters
-from writeas.web import password_reset as mail_password_reset
 
 compat = Blueprint("compat", __name__)
 
@@ -36,9 +37,9 @@ def login_compat():
     return current_app.view_functions["sessions.login"]()
 
 
+# The administration's paths (/admin, /invite, /about, …) are fixed ones, registered first.
 blueprints = [
-    editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat, discovery.bp,
-    reading.bp, blogs.bp, media_files.bp, account.bp, porting.bp,
+    admin.bp, editor.bp, sessions.bp, dashboard.bp, crossposting.bp, fediverse.bp, compat,
+    discovery.bp, reading.bp, blogs.bp, media_files.bp, account.bp, porting.bp,
+    password_reset.bp, newsletters.bp,
 ]
-# Mail: the forgotten-password pages, email subscriptions to blogs.
-blueprints += [mail_password_reset.bp, mail_newsletters.bp]

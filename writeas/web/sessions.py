@@ -5,7 +5,7 @@ from flask import Blueprint, flash, redirect, render_template, request, url_for
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.http.ratelimits import login_limit
-from writeas.services import accounts
+from writeas.services import accounts, instance, invites
 from writeas.web import visitor
 from writeas.web.redirects import local_path
 
@@ -32,11 +32,12 @@ def login():
 
 @bp.route("/signup", methods=["GET", "POST"])
 def signup():
+    """Also the page an invite link (/invite/{code}) shows, its code in the form."""
     if request.method == "GET":
-        return render_template("accounts/signup.html")
+        return _signup_page(None)
     form = request.form
     try:
-        user = accounts.create_user(*accounts.signup_fields(form.to_dict()))
+        user = accounts.register(*accounts.signup_fields(form.to_dict()))
         db.session.commit()
     except ServiceError as error:
         return render_template(
@@ -44,10 +45,28 @@ def signup():
             error=error.message,
             alias=form.get("alias", ""),
             email=form.get("email", ""),
+            invite=form.get("invite", ""),
+            registration=instance.current().registration,
         ), error.status
     visitor.log_in(user)
     flash(f"Welcome, {user.username}! Your blog is at /{user.username}/.")
     return redirect(url_for("dashboard.home"), 303)
+
+
+def _signup_page(invite: str | None):
+    """The form, or why there is none: registration closed, or by invite without one."""
+    try:
+        invites.check_open(invite)
+    except ServiceError as error:
+        return render_template("accounts/signup.html", closed=error.message), error.status
+    return render_template(
+        "accounts/signup.html", invite=invite or "", registration=instance.current().registration
+    )
+
+
+@bp.get("/invite/<code>")
+def invite(code: str):
+    return _signup_page(code)
 
 
 @bp.route("/logout", methods=["GET", "POST"])

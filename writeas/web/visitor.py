@@ -26,13 +26,16 @@ def user() -> User | None:
 
 @login_manager.user_loader
 def _load_user(user_id: str) -> User | None:
-    """A session from before the account's last log-out is no session at all."""
+    """A session from before the account's last log-out, or of a suspended account, is
+    no session at all."""
     number = payload.whole_number(user_id)
     session_id = session.get(SESSION_ID)
     if number is None or not isinstance(session_id, str):
         return None
     found = account_sessions.load(number, session_id)
     if found is None or session.get(GENERATION) != found.session_generation:
+        return None
+    if found.suspended:
         return None
     return found
 
