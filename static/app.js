@@ -141,4 +141,93 @@
       }
     });
   }
+
+  // 9. Images: the button, a drop or a paste uploads; the Markdown goes in at the cursor.
+  var imageForm = document.getElementById("image-upload");
+  if (editor && body && imageForm) {
+    var fileInput = document.getElementById("image-file");
+    var altInput = document.getElementById("image-alt");
+    var button = document.getElementById("image-button");
+    var status = document.getElementById("image-status");
+    var csrf = editor.querySelector("input[name=csrf_token]").value;
+    var uploads = 0;
+    each("[data-image-hint]", function (hint) { hint.hidden = false; });
+
+    var insert = function (text, start, end) {
+      body.value = body.value.slice(0, start) + text + body.value.slice(end);
+      body.selectionStart = body.selectionEnd = start + text.length;
+      body.dispatchEvent(new Event("input"));
+    };
+    var errorOf = function (response) {
+      return response.text().then(function (page) {
+        var found = new DOMParser().parseFromString(page, "text/html")
+          .querySelector(".error-page p");
+        return found ? found.textContent : "The upload failed (" + response.status + ").";
+      });
+    };
+    var upload = function (file, alt) {
+      uploads += 1;
+      var marker = "![Uploading image " + uploads + "…]()";
+      var start = body.selectionStart, end = body.selectionEnd;
+      var before = body.value.slice(0, start);
+      var gap = before && !/\n$/.test(before) ? "\n" : "";
+      insert(gap + marker, start, end);
+      status.textContent = "Uploading " + (file.name || "image") + "…";
+      var data = new FormData();
+      data.append("csrf_token", csrf);
+      data.append("image", file);
+      data.append("alt_text", alt);
+      var replace = function (text) {
+        var at = body.value.indexOf(marker);
+        if (at !== -1) { insert(text, at, at + marker.length); }
+      };
+      return fetch(button.getAttribute("formaction"), {
+        method: "POST", body: data, credentials: "same-origin",
+        headers: { "Accept": "application/json" }
+      }).then(function (response) {
+        if (!response.ok) { return errorOf(response).then(function (m) { throw new Error(m); }); }
+        return response.json();
+      }).then(function (image) {
+        replace(image.markdown);
+        status.textContent = "Image added.";
+      }, function (error) {
+        replace("");
+        status.textContent = error.message;
+      });
+    };
+    var askAlt = function () {
+      var alt = altInput.value.trim();
+      if (alt) { altInput.value = ""; return alt; }
+      return window.prompt("Describe the image for people who can't see it (alt text):", "");
+    };
+    var uploadFiles = function (files) {
+      var found = false;
+      Array.prototype.forEach.call(files, function (file) {
+        if (!/^image\//.test(file.type)) { return; }
+        found = true;
+        var alt = askAlt();
+        if (alt !== null) { upload(file, alt); }
+      });
+      return found;
+    };
+    button.addEventListener("click", function (event) {
+      event.preventDefault();
+      if (!fileInput.files.length) { status.textContent = "Choose an image first."; return; }
+      uploadFiles(fileInput.files);
+      fileInput.value = "";
+    });
+    body.addEventListener("paste", function (event) {
+      var files = event.clipboardData && event.clipboardData.files;
+      if (files && files.length && uploadFiles(files)) { event.preventDefault(); }
+    });
+    body.addEventListener("dragover", function (event) {
+      if (event.dataTransfer && Array.prototype.indexOf.call(event.dataTransfer.types, "Files") !== -1) {
+        event.preventDefault();
+      }
+    });
+    body.addEventListener("drop", function (event) {
+      var files = event.dataTransfer && event.dataTransfer.files;
+      if (files && files.length && uploadFiles(files)) { event.preventDefault(); }
+    });
+  }
 })();

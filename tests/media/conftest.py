@@ -7,6 +7,8 @@ runs on the store the test is parametrized with."""
 import io
 
 import pytest
+from calls import mastodon_channel
+from platform_servers import mastodon, running
 from s3 import S3Server
 
 from writeas.services import media_store
@@ -62,3 +64,16 @@ def upload(api, alice):
         )
 
     return send
+
+
+@pytest.fixture
+def channel(api, alice):
+    """A Mastodon channel of alice's, on the platform's test server for the test's length."""
+    state = mastodon.State()
+    with running(mastodon.create(state)) as base_url:
+        response = api.call(
+            "POST", "/api/me/channels", token=alice,
+            json=mastodon_channel(base_url, state.access_token),
+        )
+        assert response.status_code == 201, response.json
+        yield response.json["data"]

@@ -4,24 +4,11 @@ file; otherwise the row and the stored bytes go, and the public address with the
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from calls import assert_error, iso, mastodon_channel
+from calls import assert_error, iso
 from media_samples import MP4, png
-from platform_servers import mastodon, running
 
 from writeas.core.db import db
 from writeas.core.models import Delivery, MediaFile
-
-
-@pytest.fixture
-def channel(api, alice):
-    state = mastodon.State()
-    with running(mastodon.create(state)) as base_url:
-        response = api.call(
-            "POST", "/api/me/channels", token=alice,
-            json=mastodon_channel(base_url, state.access_token),
-        )
-        assert response.status_code == 201, response.json
-        yield response.json["data"]
 
 
 def storage_key(app, media_id: str) -> str:

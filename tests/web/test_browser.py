@@ -270,3 +270,46 @@ def test_reset_a_forgotten_password_from_the_email(mail_server, page):
 
     page.goto(link_in(message, "/reset/"))  # used once: it works no more
     playwright_api.expect(page.locator("h1")).to_have_text("Link not valid")
+
+
+def test_an_image_pasted_into_the_editor_shows_in_the_published_post(page, site):
+    from base64 import b64encode
+
+    from media_samples import png
+
+    signup(page, "painter")
+    page.goto("/")
+    page.fill("#body", "A picture of red:\n\n")
+    page.fill("#image-alt", "A red rectangle")
+    page.focus("#body")
+    page.evaluate("document.getElementById('body').setSelectionRange(999, 999)")
+    # What a browser hands the page when an image is pasted from the clipboard.
+    page.evaluate(
+        """(data) => {
+          const bytes = Uint8Array.from(atob(data), (c) => c.charCodeAt(0));
+          const transfer = new DataTransfer();
+          transfer.items.add(new File([bytes], "image.png", {type: "image/png"}));
+          const body = document.getElementById("body");
+          body.dispatchEvent(new ClipboardEvent("paste", {clipboardData: transfer,
+                                                          bubbles: true, cancelable: true}));
+        }""",
+        b64encode(png((64, 48))).decode(),
+    )
+    playwright_api.expect(page.locator("#body")).to_have_value(re.compile(r"\]\(/media/"))
+    body = page.input_value("#body")
+    assert re.fullmatch(
+        r"A picture of red:\n\n!\[A red rectangle\]\(/media/[0-9a-f]{32}\.png\)", body
+    ), body
+    playwright_api.expect(page.locator("#image-status")).to_have_text("Image added.")
+    shot(page, "editor-image")
+    with page.expect_navigation():
+        page.click("button.primary")
+    image = page.locator("article .prose img")
+    playwright_api.expect(image).to_have_attribute("alt", "A red rectangle")
+    assert (image.get_attribute("width"), image.get_attribute("height")) == ("64", "48")
+    assert image.get_attribute("loading") == "lazy"
+    page.wait_for_function(
+        "() => { const img = document.querySelector('article .prose img');"
+        " return img.complete && img.naturalWidth === 64; }"
+    )
+    shot(page, "post-with-image")

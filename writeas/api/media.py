@@ -1,39 +1,21 @@
 """Media for crossposting: uploads (images and videos), the user's list, deletion."""
 
-from functools import wraps
-
 from flask import Blueprint, request
 
 from writeas.api import shapes
 from writeas.api.authentication import current_user
 from writeas.api.idempotent import idempotent
 from writeas.api.openapi import operation, page_parameters, query
-from writeas.http import ratelimits
+from writeas.http import ratelimits, request_body
 from writeas.http.envelope import no_content, ok, ok_page
 from writeas.services import media
 
 bp = Blueprint("media", __name__)
 _TAG = {"tag": "Crossposting", "auth": True}
-# What the multipart form adds around the file (boundaries, part headers, the other fields).
-_FORM_SLACK = 64 * 1024
-
-
-def _upload_sized_body(view):
-    """Uploads may be far larger than other request bodies (up to the larger of
-    MEDIA_MAX_BYTES and VIDEO_MAX_BYTES, plus the form); set before anything, the
-    idempotency check included, reads the body. Anything larger is 413 before it is read;
-    the form parser keeps a large file on disk, so the kind's own limit is checked after."""
-
-    @wraps(view)
-    def wrapper(*args, **kwargs):
-        request.max_content_length = media.max_upload_bytes() + _FORM_SLACK
-        return view(*args, **kwargs)
-
-    return wrapper
 
 
 @bp.post("/media")
-@_upload_sized_body
+@request_body.accepts_upload
 @idempotent
 @operation(
     id="uploadMedia",

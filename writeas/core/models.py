@@ -397,6 +397,27 @@ class MediaFile(db.Model):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
 
+# Images in posts.
+
+
+class PostImage(db.Model):
+    """One row per (post, uploaded image its body shows), kept by `posts.derive`: the
+    page gets the image's size from it, and deleting a post can tell which of its images
+    no other post shows any more."""
+
+    __tablename__ = "post_images"
+
+    post_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("posts.id", ondelete="CASCADE"), primary_key=True
+    )
+    media_id: Mapped[str] = mapped_column(
+        String(32), ForeignKey("media.id", ondelete="CASCADE"), primary_key=True, index=True
+    )
+
+
+Post.image_rows = relationship(PostImage, cascade="all, delete-orphan", passive_deletes=True)
+
+
 # ActivityPub. Remote ids (actors, objects, activities, inboxes) are URLs, kept as Text.
 
 

@@ -4,9 +4,14 @@
 import json
 from typing import Any
 
-from flask import request
+from flask import current_app, request
 
 from writeas.core.errors import ServiceError
+from writeas.services import media
+
+# What a multipart form adds around an uploaded file (boundaries, part headers, the other
+# fields).
+_FORM_SLACK = 64 * 1024
 
 
 def is_json() -> bool:
@@ -59,3 +64,19 @@ def token_from_request(data: Any) -> str | None:
     if not token and isinstance(data, dict) and isinstance(data.get("token"), str):
         token = data["token"]
     return token or None
+
+
+def accepts_upload(view):
+    """Marks a view whose body may carry a file, up to the larger of MEDIA_MAX_BYTES and
+    VIDEO_MAX_BYTES: far more than other request bodies (`size_uploads`)."""
+    view.accepts_upload = True
+    return view
+
+
+def size_uploads() -> None:
+    """Before anything reads the body (the CSRF check and the idempotency check both do),
+    an upload's view gets room for it; anything larger is a 413 before it is read. The
+    form parser keeps a large file on disk, so the kind's own limit is checked after."""
+    view = current_app.view_functions.get(request.endpoint or "")
+    if getattr(view, "accepts_upload", False):
+        request.max_content_length = media.max_upload_bytes() + _FORM_SLACK

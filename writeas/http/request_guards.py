@@ -5,7 +5,7 @@ from flask import Flask, abort, current_app, request
 from flask_wtf.csrf import CSRFError
 
 from writeas.extensions import csrf
-from writeas.http import errors
+from writeas.http import errors, request_body
 from writeas.http.urls import is_api, is_federation
 
 
@@ -47,5 +47,6 @@ def _expired_form(_error: CSRFError):
 
 def register(app: Flask) -> None:
     app.before_request(refuse_nul)
+    app.before_request(request_body.size_uploads)
     app.before_request(check_csrf)
     app.register_error_handler(CSRFError, _expired_form)

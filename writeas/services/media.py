@@ -6,6 +6,12 @@ and goes on to the store as one. Each file has an unguessable public address,
 `/media/<id>.<ext>`, for the platforms that fetch media themselves; deleting the file ends
 it, so it is refused while a waiting delivery still needs the file.
 
+Images also go into posts (the editor uploads them, `![alt](/media/<id>.<ext>)` shows
+them; `PostImage` records which post shows which). An image stays while any post shows it
+or a waiting delivery needs it; deleting the last post that showed it deletes it too
+(`release`). An image taken out of a post by an edit is kept: the writer may put it back,
+and `DELETE /api/media/{id}` removes it for good.
+
 A video some platform can't take as uploaded gets one H.264/AAC MP4 copy, made by the
 worker when a delivery first needs it (`h264_copy`): a row of its own, pointing at the
 original, never listed, deleted with it.
@@ -19,15 +25,16 @@ from collections.abc import Mapping
 from typing import IO, Any
 
 from sqlalchemy import delete as delete_rows
-from sqlalchemy import select
+from sqlalchemy import exists, select
 from sqlalchemy.exc import IntegrityError
 
 from writeas import settings
 from writeas.core.db import db
 from writeas.core.enums import DeliveryStatus
 from writeas.core.errors import ServiceError
-from writeas.core.models import Delivery, MediaFile, User
+from writeas.core.models import Delivery, MediaFile, PostImage, User
 from writeas.services import images, media_store, paging, video
+from writeas.text.extraction import media_ids
 
 ALT_TEXT_MAX = 5000
 LIST_MAX = 100
@@ -216,6 +223,10 @@ def delete(media_id: Any, user: User | None) -> None:
     item = owned(media_id, user)
     if in_use(item):
         raise ServiceError(409, "A crosspost waiting to be sent uses this file.")
+    _remove(item)
+
+
+def _remove(item: MediaFile) -> None:
     keys = [item.storage_key, *db.session.scalars(
         select(MediaFile.storage_key).where(MediaFile.derived_from == item.id)
     )]
@@ -225,6 +236,40 @@ def delete(media_id: Any, user: User | None) -> None:
     store = media_store.current()
     for key in keys:
         store.delete(key)
+
+
+def markdown_for(item: MediaFile) -> str:
+    """`![alt](address)`, with the alt text kept on one line and its brackets escaped so
+    it can't end the image early."""
+    alt = " ".join(item.alt_text.split())
+    alt = alt.replace("\\", "\\\\").replace("[", "\\[").replace("]", "\\]")
+    return f"![{alt}]({public_path(item)})"
+
+
+def images_shown(body: str) -> list[MediaFile]:
+    """The uploaded images a post's body shows, in order (anyone's: a page may show an
+    image another writer uploaded, and then that image stays while the page does)."""
+    ids = media_ids(body)
+    if not ids:
+        return []
+    found = {item.id: item for item in db.session.scalars(
+        select(MediaFile).where(MediaFile.id.in_(ids), MediaFile.kind == IMAGE)
+    )}
+    return [found[media_id] for media_id in ids if media_id in found]
+
+
+def release(media_ids_shown: list[str], owner: User | None) -> None:
+    """After a post is deleted: the owner's images it showed that no other post shows and
+    no waiting delivery needs are deleted with it."""
+    if owner is None or not media_ids_shown:
+        return
+    candidates = db.session.scalars(select(MediaFile).where(
+        MediaFile.id.in_(media_ids_shown), MediaFile.user_id == owner.id,
+        ~exists().where(PostImage.media_id == MediaFile.id),
+    )).all()
+    for item in candidates:
+        if not in_use(item):
+            _remove(item)
 
 
 def h264_copy(item: MediaFile) -> MediaFile:

@@ -16,10 +16,10 @@ from writeas.core import tokens
 from writeas.core.clock import utcnow
 from writeas.core.db import db, note_inserted
 from writeas.core.errors import ServiceError
-from writeas.core.models import NEWEST_FIRST, Collection, Post, PostTag, User
+from writeas.core.models import NEWEST_FIRST, Collection, Post, PostImage, PostTag, User
 from writeas.reads import content_versions
 from writeas.reads.snapshots import PostSnapshot
-from writeas.services import payload
+from writeas.services import media, payload
 from writeas.services.visibility import POST_NOT_FOUND, Reader, check_post
 from writeas.text import appearance, slugs
 from writeas.text.extraction import extract_excerpt, extract_hashtags, extract_title
@@ -37,7 +37,11 @@ def derive(post: Post) -> None:
     post.tags = extract_hashtags(post.body)
     post.excerpt = extract_excerpt(post.body, skip_title=not post.title.strip())
     tag_base = f"/{post.collection.alias}/" if post.collection is not None else None
-    post.body_html = render_post(post.body, post.appearance, tag_base)
+    shown = media.images_shown(post.body)
+    sizes = {image.id: (image.width, image.height) for image in shown}
+    post.body_html = render_post(post.body, post.appearance, tag_base, sizes)
+    linked = {row.media_id: row for row in post.image_rows}
+    post.image_rows = [linked.get(image.id) or PostImage(media_id=image.id) for image in shown]
     existing = {row.tag: row for row in post.tag_rows}
     keys = dict.fromkeys(tag.casefold() for tag in post.tags)
     post.tag_rows = [existing.get(key) or PostTag(tag=key) for key in keys]
@@ -124,14 +128,15 @@ def commit_new(post: Post, *with_it) -> None:
 _POST_COLUMNS = frozenset(Post.__table__.columns.keys())
 _INSERT_POST = insert(Post.__table__)
 _INSERT_TAGS = insert(PostTag.__table__)
+_INSERT_IMAGES = insert(PostImage.__table__)
 
 
 def _insert(post: Post) -> None:
-    """A new post alone is written as two plain INSERTs, not through the unit of work:
-    every value was just computed here, so the flush's change tracking, dependency sort
-    and identity map would cost more than the inserts and tell us nothing. `post` stays
-    unattached; callers only read it. Its blog's content version moves with it, as with
-    every write to a blog's posts."""
+    """A new post alone is written as plain INSERTs (the post, its tags, its images), not
+    through the unit of work: every value was just computed here, so the flush's change
+    tracking, dependency sort and identity map would cost more than the inserts and tell
+    us nothing. `post` stays unattached; callers only read it. Its blog's content version
+    moves with it, as with every write to a blog's posts."""
     values = {key: value for key, value in inspect(post).dict.items() if key in _POST_COLUMNS}
     values["owner_id"] = post.owner.id if post.owner is not None else None
     values["collection_id"] = post.collection.id if post.collection is not None else None
@@ -140,6 +145,9 @@ def _insert(post: Post) -> None:
     if post.tag_rows:
         rows = [{"post_id": post.id, "tag": row.tag} for row in post.tag_rows]
         connection.execute(_INSERT_TAGS, rows)
+    if post.image_rows:
+        rows = [{"post_id": post.id, "media_id": row.media_id} for row in post.image_rows]
+        connection.execute(_INSERT_IMAGES, rows)
     if post.collection is not None:
         content_versions.bump_blogs(db.session, {post.collection.id})
         note_inserted(db.session, post)
@@ -263,8 +271,10 @@ def update(post_id: str, data: Any, user: User | None, token: str | None) -> Pos
 def delete(post_id: str, user: User | None, token: str | None) -> None:
     post = find(post_id)
     _authorise(post, user, token)
+    shown, owner = [row.media_id for row in post.image_rows], post.owner
     db.session.delete(post)
     db.session.commit()
+    media.release(shown, owner)
 
 
 def take_ownership(post: Post, user: User, token: str | None) -> None:

@@ -171,3 +171,13 @@ def first_image(body_html: str) -> str | None:
     if found is None:
         return None
     return html.unescape(found.group(1) if found.group(1) is not None else found.group(2))
+
+
+# The public address of an uploaded image (`media.public_path`), relative or on any host.
+MEDIA_IMAGE_PATH = re.compile(r"/media/([0-9a-f]{32})\.(?:jpg|png|gif|webp)\b")
+
+
+def media_ids(body: str) -> list[str]:
+    """The ids of the uploaded images a body refers to, each once, in order: whatever
+    shows them (Markdown, raw HTML, a link) keeps them in use."""
+    return list(dict.fromkeys(MEDIA_IMAGE_PATH.findall(body)))

@@ -22,7 +22,9 @@ import functools
 import html
 import re
 import string
+from collections.abc import Mapping
 from contextvars import ContextVar
+from types import MappingProxyType
 
 import mistune
 import nh3
@@ -34,7 +36,7 @@ from pygments.lexers.special import TextLexer
 from pygments.util import ClassNotFound
 
 from writeas.text.code_languages import guess_language
-from writeas.text.extraction import hashtag_at, without_closing_hashes
+from writeas.text.extraction import MEDIA_IMAGE_PATH, hashtag_at, without_closing_hashes
 
 _FENCE_FORMATTER = HtmlFormatter(cssclass="highlight", wrapcode=True)
 _HASHTAG_LINK = re.compile(r'<a class="hashtag" href="[^"]*">(#[^<]*)</a>')
@@ -43,6 +45,11 @@ HIGHLIGHT_MAX = 64_000
 _tag_base: ContextVar[str | None] = ContextVar("tag_base", default=None)
 # What is left of HIGHLIGHT_MAX for the fenced blocks of the post being rendered.
 _highlight_left: ContextVar[int] = ContextVar("highlight_left", default=HIGHLIGHT_MAX)
+# The width and height of each uploaded image the post being rendered shows, by media id.
+NO_SIZES: Mapping[str, tuple[int, int]] = MappingProxyType({})
+_image_sizes: ContextVar[Mapping[str, tuple[int, int]]] = ContextVar(
+    "image_sizes", default=NO_SIZES
+)
 
 
 class _Renderer(mistune.HTMLRenderer):
@@ -62,6 +69,16 @@ class _Renderer(mistune.HTMLRenderer):
     def link(self, text: str, url: str, title: str | None = None) -> str:
         # A hashtag inside a link's text stays text: anchors can't nest.
         return super().link(_HASHTAG_LINK.sub(r'<span class="hashtag">\1</span>', text), url, title)
+
+    def image(self, text: str, url: str, title: str | None = None) -> str:
+        """Our own images get their size, so the page doesn't jump as they load (every
+        image, remote ones too, is made lazy by the sanitiser)."""
+        tag = super().image(text, url, title)
+        found = MEDIA_IMAGE_PATH.search(url)
+        size = _image_sizes.get().get(found.group(1)) if found else None
+        if size is None:
+            return tag
+        return f'{tag[:-3]} width="{size[0]}" height="{size[1]}" />'
 
     def hashtag(self, tag: str) -> str:
         base = _tag_base.get()
@@ -130,7 +147,7 @@ _CLEANER = nh3.Cleaner(
     attributes=_ATTRIBUTES,
     url_schemes=_URL_SCHEMES,
     tag_attribute_values={"input": {"type": {"checkbox"}}},
-    set_tag_attribute_values={"input": {"disabled": ""}},
+    set_tag_attribute_values={"input": {"disabled": ""}, "img": {"loading": "lazy"}},
 )
 
 
@@ -162,16 +179,21 @@ def render_wrapped(body: str) -> str:
     return f'<div class="plain-text">{html.escape(body, quote=False)}</div>'
 
 
-def render_markdown(body: str, tag_base: str | None = None) -> str:
-    """`tag_base` (`/alias/`) makes hashtags links to that blog's tag pages."""
+def render_markdown(
+    body: str, tag_base: str | None = None, image_sizes: Mapping[str, tuple[int, int]] = NO_SIZES
+) -> str:
+    """`tag_base` (`/alias/`) makes hashtags links to that blog's tag pages; `image_sizes`
+    (media id to width and height) sizes the uploaded images the body shows."""
     if markdown_weight(body) > MARKDOWN_WEIGHT_MAX:
         return render_wrapped(body)
     token, budget = _tag_base.set(tag_base), _highlight_left.set(HIGHLIGHT_MAX)
+    sizes = _image_sizes.set(image_sizes)
     try:
         return sanitize(_markdown(body))
     finally:
         _tag_base.reset(token)
         _highlight_left.reset(budget)
+        _image_sizes.reset(sizes)
 
 
 class _LineFormatter(HtmlFormatter):
@@ -239,11 +261,16 @@ def render_plain(body: str) -> str:
     return render_code(body, TextLexer(stripnl=False))
 
 
-def render_post(body: str, appearance: str, tag_base: str | None = None) -> str:
+def render_post(
+    body: str,
+    appearance: str,
+    tag_base: str | None = None,
+    image_sizes: Mapping[str, tuple[int, int]] = NO_SIZES,
+) -> str:
     if not body:
         return ""
     if appearance == "code":
         return render_code(body)
     if appearance == "mono":
         return render_plain(body)
-    return render_markdown(body, tag_base)
+    return render_markdown(body, tag_base, image_sizes)

@@ -1,9 +1,10 @@
 """Writing in the browser: the editor, editing, unpublishing and deleting a post."""
 
-from flask import Blueprint, flash, redirect, render_template, request, url_for
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
 
 from writeas.core.errors import ServiceError
-from writeas.services import blogs, posts, publishing
+from writeas.http import ratelimits, request_body
+from writeas.services import blogs, media, posts, publishing
 from writeas.web import visitor
 
 bp = Blueprint("editor", __name__)
@@ -108,6 +109,61 @@ def delete(post_id):
     if visitor.user() is not None:
         return redirect(url_for("dashboard.home"), 303)
     return redirect(url_for("editor.write"), 303)
+
+
+def _wants_json() -> bool:
+    """The editor's script asks for the Markdown alone; a form without it gets the editor."""
+    return request.accept_mimetypes.best == "application/json"
+
+
+@bp.post("/me/images")
+@request_body.accepts_upload
+def add_image():
+    """An image for the post being written: stored (without its metadata) as `POST
+    /api/media` stores it, then its Markdown goes in at the script's cursor or, without a
+    script, at the end of the text sent along, which is shown again unsaved."""
+    user = visitor.user()
+    if _wants_json():
+        item = _upload_image(user)
+        return jsonify(
+            url=media.public_path(item), markdown=media.markdown_for(item),
+            width=item.width, height=item.height,
+        ), 201
+    fields = _form_fields()
+    post_id = request.form.get("post_id") or None
+    post, allowed = _editable(post_id) if post_id else (None, True)
+    values = {**fields, "collection": request.form.get("collection", "")}
+    if post is not None and "body" not in fields:
+        values["body"] = post.body
+    try:
+        item = _upload_image(user)
+    except ServiceError as error:
+        return _editor_again(post, allowed, values, error=error.message), error.status
+    body = values.get("body", "").rstrip("\n")
+    values["body"] = f"{body}\n\n{media.markdown_for(item)}\n" if body else (
+        f"{media.markdown_for(item)}\n"
+    )
+    flash("Image added at the end of your text. " + (
+        "Save to publish it." if post is not None else "Publish to share it."
+    ))
+    return _editor_again(post, allowed, values)
+
+
+def _upload_image(user):
+    if user is None:
+        raise ServiceError(401, "Images need an account: log in to add them.")
+    ratelimits.spend_upload(user)  # decoding a file costs more than any other write
+    upload = request.files.get("image")
+    return media.upload(
+        user, upload.stream if upload else None, "IMAGE", request.form.get("alt_text")
+    )
+
+
+def _editor_again(post, allowed, values, error=None) -> str:
+    return render_template(
+        "posts/editor.html", blogs=[] if post else _collections_of_user(), post=post,
+        allowed=allowed, values=values, error=error,
+    )
 
 
 @bp.app_template_global()
