@@ -3,7 +3,7 @@ API tokens, aliases retired by account deletion (never handed to anyone else), a
 activities that outlive their blog (an actor Delete keeps its inboxes and its signer)
 
 Revision ID: 0013
-Revises: 0010
+Revises: 0012
 Create Date: 2026-12-03 15:00:00
 
 """
@@ -12,7 +12,7 @@ import sqlalchemy as sa
 
 
 revision = '0013'
-down_revision = '0010'
+down_revision = '0012'
 branch_labels = None
 depends_on = None
 

@@ -3,7 +3,7 @@ so pages give them their size and deleting a post keeps the images other posts s
 existing posts that already show uploaded images get their rows
 
 Revision ID: 0015
-Revises: 0010
+Revises: 0014
 Create Date: 2026-12-03 15:00:00
 
 """
@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 
 revision = '0015'
-down_revision = '0010'
+down_revision = '0014'
 branch_labels = None
 depends_on = None
 

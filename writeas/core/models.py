@@ -706,6 +706,9 @@ class PasswordReset(db.Model):
     )
     expires_at: Mapped[datetime] = mapped_column(DateTime, nullable=False)
     used_at: Mapped[datetime | None] = mapped_column(DateTime)
+    created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
+
+    user: Mapped[User] = relationship()
 
 
 class Subscriber(db.Model):
@@ -752,18 +755,6 @@ class NewsletterIssue(db.Model):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     post: Mapped[Post] = relationship()
-
-
-# Whether the owner is suspended, read with the row (and into the read snapshots), so every
-# visibility check knows without another query. Null for a post without an owner.
-Collection.owner_suspended = column_property(
-    select(User.suspended).where(User.id == Collection.owner_id).correlate_except(User)
-    .scalar_subquery()
-)
-Post.owner_suspended = column_property(
-    select(User.suspended).where(User.id == Post.owner_id).correlate_except(User)
-    .scalar_subquery()
-)
 
 
 # --- The instance's administration (migration 0011) ---
@@ -814,3 +805,15 @@ class InviteUse(db.Model):
     created: Mapped[datetime] = mapped_column(DateTime, default=utcnow, nullable=False)
 
     user: Mapped[User] = relationship()
+
+
+# Whether the owner is suspended, read with the row (and into the read snapshots), so every
+# visibility check knows without another query. Null for a post without an owner.
+Collection.owner_suspended = column_property(
+    select(User.suspended).where(User.id == Collection.owner_id).correlate_except(User)
+    .scalar_subquery()
+)
+Post.owner_suspended = column_property(
+    select(User.suspended).where(User.id == Post.owner_id).correlate_except(User)
+    .scalar_subquery()
+)
