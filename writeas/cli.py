@@ -77,6 +77,21 @@ def unsuspend(alias: str) -> None:
     click.echo(f"{_run(admin.set_suspended, alias, False).username} is no longer suspended.")
 
 
+@admin_cli.command("reset")
+@click.argument("alias")
+def send_reset(alias: str) -> None:
+    """Email ALIAS a password-reset link (the worker sends it)."""
+    click.echo(f"A reset link to {_run(admin.send_reset, alias).username} is queued.")
+
+
+@admin_cli.command("delete")
+@click.argument("alias")
+@click.confirmation_option(prompt="Delete this user and everything of theirs, for good?")
+def delete_user(alias: str) -> None:
+    """Delete ALIAS with every post, blog, image and channel of theirs."""
+    click.echo(f"Deleted {_run(admin.delete_user, alias, alias)}.")
+
+
 @admin_cli.command("settings")
 @click.argument("changes", nargs=-1)
 def instance_settings(changes: tuple[str, ...]) -> None:

@@ -11,7 +11,7 @@ from sqlalchemy import select
 
 from writeas.core.clock import utcnow
 from writeas.core.db import db
-from writeas.core.models import Invite, InviteUse, Post, User
+from writeas.core.models import Invite, InviteUse, OutgoingMail, Post, User
 from writeas.services.visibility import not_shareable
 
 ACTIVITY = {"Accept": "application/activity+json"}
@@ -54,7 +54,10 @@ def sign_up_through(client, code, alias):
 
 
 ADMIN_GETS = ["/admin/", "/admin/users", "/admin/invites"]
-ADMIN_POSTS = ["/admin/settings", "/admin/users/alice/suspend", "/admin/users/alice/unsuspend"]
+ADMIN_POSTS = [
+    "/admin/settings", "/admin/users/alice/suspend", "/admin/users/alice/unsuspend",
+    "/admin/users/alice/reset", "/admin/users/alice/delete",
+]
 
 
 def test_only_admins_reach_admin(app, alice, root):
@@ -333,3 +336,65 @@ def test_a_suspended_users_posts_are_not_sent_anywhere(app, api, alice, root):
 
 def test_suspending_an_unknown_user_is_a_404(root):
     assert submit(root, "/admin/users/nobody/suspend", page="/admin/").status_code == 404
+
+
+# --- deleting a user, sending a reset link ---
+
+
+def test_an_admin_deletes_a_user_with_everything_of_theirs(app, api, alice, bob, root):
+    post = blog_post(api, alice, title="Going away", slug="going-away")
+    wrong = submit(root, "/admin/users/alice/delete", {"confirm": "alic"}, page="/admin/users")
+    assert wrong.status_code == 400 and "Type alice to confirm" in text(wrong)
+    assert app.test_client().get("/alice/going-away").status_code == 200
+    mine = submit(root, "/admin/users/sam/delete", {"confirm": "sam"}, page="/admin/users")
+    assert mine.status_code == 400
+
+    done = submit(root, "/admin/users/alice/delete", {"confirm": "alice"}, page="/admin/users")
+    assert done.status_code == 303
+    reader = app.test_client()
+    for path in ("/alice/", "/alice/going-away", f"/{post['id']}", f"/api/posts/{post['id']}"):
+        assert reader.get(path).status_code == 404, path
+    with app.app_context():
+        assert db.session.scalar(select(User).where(User.username == "alice")) is None
+        assert db.session.get(Post, post["id"]) is None
+        assert db.session.scalar(select(User).where(User.username == "bob")) is not None
+    listed = text(root.get("/admin/users"))
+    assert "alice and everything of theirs is deleted." in listed
+    assert "Suspend alice" not in listed and "Suspend bob" in listed
+
+
+def test_cli_deletes_a_user(app, alice):
+    cli(app, "admin", "delete", "alice", "--yes")
+    assert app.test_client().get("/alice/").status_code == 404
+    refused = app.test_cli_runner().invoke(args=["admin", "delete", "nobody", "--yes"])
+    assert refused.exit_code != 0 and "User doesn't exist." in refused.output
+
+
+def test_an_admin_sends_a_reset_link_that_arrives_and_works(make_app):
+    from smtp import SmtpServer, link_in
+
+    with SmtpServer() as smtp:
+        app = make_app(**smtp.settings())
+        cli(app, "user", "create", "sam", "--admin", "--password", PASSWORD)
+        cli(app, "user", "create", "dora", "--password", PASSWORD, "--email", "dora@example.test")
+        cli(app, "user", "create", "ned", "--password", PASSWORD)
+        root = login(app.test_client(), "sam")
+        assert "Send dora a password-reset link" in text(root.get("/admin/users"))
+        assert "Send ned a password-reset link" not in text(root.get("/admin/users"))
+        sent = submit(root, "/admin/users/dora/reset", page="/admin/users")
+        assert sent.status_code == 303
+        [message] = smtp.received
+        assert message["To"] == "dora@example.test"
+        reset = app.test_client()
+        path = "/" + link_in(message, "/reset/").split("/", 3)[3]
+        form = reset.get(path)
+        assert form.status_code == 200
+        changed = submit(reset, path, {"pass": "a brand new password"}, page=path)
+        assert changed.status_code in (302, 303)
+        assert log_in(app.test_client(), "dora", "a brand new password").status_code == 303
+        noaddress = submit(root, "/admin/users/ned/reset", page="/admin/users")
+        assert noaddress.status_code == 400 and "no email address" in text(noaddress)
+        cli(app, "admin", "reset", "dora")  # queued for the worker, outside any request
+        with app.app_context():
+            queued = db.session.scalars(select(OutgoingMail.to_address)).all()
+        assert queued.count("dora@example.test") == 2

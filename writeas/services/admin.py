@@ -13,7 +13,7 @@ from writeas.core.db import db
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, User
 from writeas.reads.content_versions import bump_blogs
-from writeas.services import accounts
+from writeas.services import account_deletion, accounts, password_reset
 
 PAGE_SIZE = 50
 QUERY_MAX = 100
@@ -63,6 +63,26 @@ def set_admin(alias: str, admin: bool, by: User | None = None) -> User:
     if by is not None and user.id == by.id and not admin:
         raise ServiceError(400, "You can't remove your own admin role.")
     user.is_admin = admin
+    db.session.commit()
+    return user
+
+
+def delete_user(alias: str, confirm: str, by: User | None = None) -> str:
+    """Everything of the account goes, as when its owner deletes it (`account_deletion`).
+    The alias is typed again: a slip of the mouse on a list of users mustn't do this."""
+    user = user_named(alias)
+    if by is not None and user.id == by.id:
+        raise ServiceError(400, "Delete your own account from your settings.")
+    if (confirm or "").strip() != user.username:
+        raise ServiceError(400, f"Type {user.username} to confirm the deletion.")
+    account_deletion.delete_account(user)
+    return alias
+
+
+def send_reset(alias: str) -> User:
+    """A reset link to the address the account gave; sent by the worker after the commit."""
+    user = user_named(alias)
+    password_reset.send_password_reset(user)
     db.session.commit()
     return user
 

@@ -57,6 +57,21 @@ def unsuspend(alias: str):
     return redirect(url_for("admin.users", q=request.form.get("q", "")), 303)
 
 
+@bp.post("/admin/users/<alias>/reset")
+def send_reset(alias: str):
+    _admin()
+    user = admin.send_reset(alias)
+    flash(f"A password-reset link is on its way to {user.username}'s email address.")
+    return redirect(url_for("admin.users", q=request.form.get("q", "")), 303)
+
+
+@bp.post("/admin/users/<alias>/delete")
+def delete_user(alias: str):
+    admin.delete_user(alias, request.form.get("confirm", ""), by=_admin())
+    flash(f"{alias} and everything of theirs is deleted.")
+    return redirect(url_for("admin.users"), 303)
+
+
 def _suspend(alias: str, suspended: bool) -> None:
     admin.set_suspended(alias, suspended, by=_admin())
 
