@@ -398,3 +398,18 @@ def test_an_admin_sends_a_reset_link_that_arrives_and_works(make_app):
         with app.app_context():
             queued = db.session.scalars(select(OutgoingMail.to_address)).all()
         assert queued.count("dora@example.test") == 2
+
+
+def test_a_new_site_name_shows_at_once_even_on_cached_pages(app, api, alice, root):
+    loose = api.publish(alice, body="A post in no blog.")
+    reader = app.test_client()
+    paths = (f"/{loose['id']}", "/read", "/login")
+    for path in paths:  # cached before the change
+        assert "Paper Lantern" not in text(reader.get(path)), path
+    settings(root, site_name="Paper Lantern", registration="open", max_blogs="5",
+             default_visibility="public", public_reader="1", federation="1")
+    for path in paths:
+        assert "Paper Lantern" in text(reader.get(path)), path
+    assert "Paper Lantern Reader" in text(reader.get("/read/feed/"))
+    nodeinfo = reader.get("/nodeinfo/2.1").get_json()
+    assert nodeinfo["metadata"]["nodeName"] == "Paper Lantern"

@@ -12,7 +12,6 @@ from datetime import timedelta
 
 from sqlalchemy import func, select
 
-from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import Visibility
@@ -76,7 +75,7 @@ def actor(alias: str, request: "SignedRequest | None" = None) -> dict:
 
 def retired_actor(alias: str) -> dict | None:
     """The Tombstone of an actor whose account was deleted (its alias is never reused)."""
-    if not settings.current().federation:
+    if not instance.current().federation:
         return None
     retired = db.session.get(RetiredAlias, alias)
     if retired is None:
@@ -118,7 +117,7 @@ def _owed_a_reject(blog: Collection, request: SignedRequest) -> bool:
 
 def site_actor() -> dict:
     return documents.site_actor(keys.site_actor().public_key_pem, site_url(),
-                                settings.current().site_name)
+                                instance.current().site_name)
 
 
 def post_object(post_id: str, epoch: int | None = None) -> tuple[int, dict]:
@@ -324,5 +323,5 @@ def nodeinfo(version: str) -> dict:
         "services": {"inbound": [], "outbound": []},
         "openRegistrations": True,
         "usage": {"users": {"total": users}, "localPosts": db.session.scalar(visible)},
-        "metadata": {"nodeName": settings.current().site_name},
+        "metadata": {"nodeName": instance.current().site_name},
     }

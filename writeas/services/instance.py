@@ -11,13 +11,15 @@ from typing import Any
 
 from flask import g, has_app_context
 from sqlalchemy import select
+from sqlalchemy import update as sql_update
 
 from writeas import settings
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
-from writeas.core.models import InstanceSetting
+from writeas.core.models import Collection, InstanceSetting, Post
+from writeas.reads.content_versions import bump_blogs
 from writeas.services import payload
 
 REGISTRATION = ("open", "invite", "closed")
@@ -168,6 +170,9 @@ def update(data: Any) -> Instance:
             db.session.add(InstanceSetting(name=name, value=_encoded(value), updated=now))
         else:
             row.value, row.updated = _encoded(value), now
+    if "site_name" in changes:  # pages show it: none may stay cached (a rare, whole-site write)
+        db.session.execute(sql_update(Post).values(content_version=Post.content_version + 1))
+        bump_blogs(db.session, set(db.session.scalars(select(Collection.id))))
     db.session.commit()
     if has_app_context():
         g.pop(_CACHED, None)

@@ -14,7 +14,7 @@ from flask import (
 
 from writeas.core.clock import utcnow
 from writeas.http.content_types import TEXT, XML
-from writeas.services import discovery
+from writeas.services import discovery, instance
 from writeas.web import feeds
 from writeas.web.links import absolute_url
 
@@ -66,7 +66,7 @@ def _reader_page(page: int) -> str:
 @bp.get("/read/feed/")
 def reader_feed():
     entries, _more = discovery.reader_page(1)
-    site_name = current_app.config["SITE_NAME"]
+    site_name = instance.current().site_name
     feed = feeds.Feed(
         title=f"{site_name} Reader",
         description=f"The newest posts of the blogs on {site_name}.",

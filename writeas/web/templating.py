@@ -6,6 +6,7 @@ from email.utils import format_datetime
 from markupsafe import Markup
 
 from writeas.core.clock import rfc3339, utcnow
+from writeas.services import instance
 from writeas.web.links import absolute_url
 
 
@@ -26,3 +27,9 @@ def register(app) -> None:
     app.add_template_filter(css_text, "css_text")
     app.add_template_global(utcnow, "now")
     app.add_template_global(absolute_url, "absolute_url")
+    app.context_processor(_site)
+
+
+def _site() -> dict:
+    """The site's name as the admin last set it (`instance`), read once per request."""
+    return {"site_name": instance.current().site_name}
