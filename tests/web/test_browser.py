@@ -193,7 +193,9 @@ def test_blog_css_cannot_escape_its_style_element(page):
 # --- Export and import ------------------------------------------------------------------
 
 
-def test_export_then_import_into_a_new_account_gives_the_same_posts_back(page, tmp_path):
+def test_export_delete_the_account_then_import_into_a_new_one_gives_the_posts_back(
+    page, tmp_path
+):
     signup(page, "alice")
     publish(page, "# Moving day\n\nPacked in one browser.", blog="alice")
     publish(page, "Written with no blog.")
@@ -206,7 +208,13 @@ def test_export_then_import_into_a_new_account_gives_the_same_posts_back(page, t
     assert export.name.startswith("alice-") and export.suffix == ".json"
     shot(page, "export")
 
-    page.context.clear_cookies()
+    page.goto("/me/settings")
+    page.click("text=Delete my account…")
+    page.fill("#pass", "correct horse battery")
+    page.click("button.danger")
+    playwright_api.expect(page.locator(".flashes")).to_contain_text("were deleted")
+    assert page.goto("/alice/moving-day").status == 404
+
     signup(page, "carol")
     page.click("text=Import")
     page.set_input_files("#file", str(export))
@@ -215,7 +223,7 @@ def test_export_then_import_into_a_new_account_gives_the_same_posts_back(page, t
     playwright_api.expect(page.locator(".import-progress")).to_contain_text("Done", timeout=20_000)
     playwright_api.expect(page.locator(".import-progress")).to_contain_text("2 imported")
     shot(page, "import-job")
-    # /alice/ is Alice's: her blog's post came into Carol's blog, under its own slug.
+    # Alice's blog alias is retired with her account: its post came into Carol's blog.
     page.goto("/carol/moving-day")
     assert page.inner_text("article .prose").split() == "Moving day Packed in one browser.".split()
     page.goto("/me/")
@@ -313,3 +321,51 @@ def test_an_image_pasted_into_the_editor_shows_in_the_published_post(page, site)
         " return img.complete && img.naturalWidth === 64; }"
     )
     shot(page, "post-with-image")
+
+
+# --- the admin: registration closed to all but invites, and a new user invited ----------
+
+
+def test_an_admin_closes_registration_and_a_new_user_joins_through_an_invite(app, page, site):
+    made = app.test_cli_runner().invoke(
+        args=["user", "create", "sam", "--admin", "--password", "correct horse battery"]
+    )
+    assert made.exit_code == 0, made.output
+    page.goto("/login")
+    page.fill("#alias", "sam")
+    page.fill("#pass", "correct horse battery")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+    page.click("nav.account >> text=Admin")
+    page.wait_for_url(re.compile(r"/admin/$"))
+    page.select_option("#registration", "invite")
+    page.click("text=Save settings")
+    playwright_api.expect(page.locator(".flashes")).to_contain_text("Settings saved.")
+    page.click(".admin-nav >> text=Invites")
+    page.fill("#max_uses", "1")
+    page.click("text=Make invite link")
+    link = page.get_attribute("#new-invite", "href")
+    assert "/invite/" in link
+    shot(page, "admin-invites")
+
+    page.context.clear_cookies()
+    refused = page.goto("/signup")
+    assert refused.status == 403
+    assert "by invitation only" in page.inner_text("p.error")
+    page.goto(link)
+    page.fill("#alias", "newcomer")
+    page.fill("#pass", "another good password")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+    assert page.goto("/newcomer/").status == 200
+
+    page.context.clear_cookies()
+    spent = page.goto(link)  # its one use is taken
+    assert spent.status == 410 and "used up" in page.inner_text("main")
+    page.goto("/login")
+    page.fill("#alias", "sam")
+    page.fill("#pass", "correct horse battery")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+    page.goto("/admin/invites")
+    assert "used by newcomer" in page.inner_text("main")
