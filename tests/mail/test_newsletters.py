@@ -217,3 +217,17 @@ def test_the_author_sees_exports_and_removes_subscribers(site, smtp):
     login(other, "bob")
     assert other.get(page).status_code in (403, 404)
     assert other.get("/me/blogs/alice/subscribers.csv").status_code in (403, 404)
+
+
+def test_a_suspended_authors_blog_takes_no_subscribers_and_sends_nothing(site, smtp):
+    app, client, token = site
+    confirmed_reader(client, smtp)
+    blog_post(Api(client), token, title="Later", created=iso(datetime.now(UTC) + timedelta(days=1)))
+    suspended = app.test_cli_runner().invoke(args=["admin", "suspend", "alice"])
+    assert suspended.exit_code == 0, suspended.output
+    assert client.get("/mail/subscribe/alice").status_code == 404
+    with app.app_context():
+        db.session.execute(update(NewsletterIssue).values(due_at=datetime(2020, 1, 1)))
+        db.session.commit()
+        task_queue.current().sweep()
+    assert posts_to(smtp, "reader@example.test") == []

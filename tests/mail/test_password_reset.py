@@ -153,3 +153,11 @@ def test_unknown_link_is_refused(site):
     _app, client = site
     response = client.get("/reset/nothing-like-a-real-one")
     assert response.status_code == 400 and "Ask for a new link" in text(response)
+
+
+def test_a_suspended_account_gets_no_reset_link(site, smtp):
+    app, client = site
+    assert app.test_cli_runner().invoke(args=["admin", "suspend", "alice"]).exit_code == 0
+    answer = ask(client, "alice@example.test")
+    assert answer.status_code in (200, 303)  # the same answer as for any address
+    assert smtp.received == []

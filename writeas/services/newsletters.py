@@ -130,7 +130,7 @@ def _link(base: str, purpose: str, subscriber: Subscriber) -> str:
 
 def open_blog(alias: str) -> Collection:
     blog = db.session.scalar(select(Collection).where(Collection.alias == alias))
-    if blog is None or blog.visibility not in OPEN_BLOGS:
+    if blog is None or blog.visibility not in OPEN_BLOGS or blog.owner_suspended:
         raise ServiceError(404, "Collection not found.")
     return blog
 
@@ -242,6 +242,8 @@ def withdrawn(post_id: str) -> str | None:
     post = db.session.get(Post, post_id)
     if post is None or not _open(post):
         return "Not sent: the post is no longer public."
+    if post.owner_suspended:
+        return "Not sent: the author is suspended."
     return None
 
 

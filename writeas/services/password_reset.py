@@ -48,7 +48,7 @@ def request_reset(data) -> None:
     if not mail.valid_address(address):
         raise ServiceError(400, "Parameter `email` is not a valid email address.")
     users = db.session.scalars(
-        select(User).where(func.lower(User.email) == address.lower())
+        select(User).where(func.lower(User.email) == address.lower(), User.suspended.is_(False))
     ).all()
     for user in users:
         send_password_reset(user)
