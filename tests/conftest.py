@@ -9,6 +9,7 @@ import httpx
 import pytest
 from calls import Api
 from databases import POSTGRES_URL
+from inboxes import Inbox
 from platform_servers import running
 from sqlalchemy import text
 
@@ -144,6 +145,18 @@ def browser():
 def site(app):
     """The app on a real HTTP server in a thread, on a free loopback port."""
     with running(app) as url:
+        yield url
+
+
+@pytest.fixture
+def inbox():
+    """A fediverse inbox on loopback that checks signatures and keeps what it receives."""
+    return Inbox()
+
+
+@pytest.fixture
+def remote(inbox):
+    with running(inbox.app()) as url:
         yield url
 
 

@@ -6,9 +6,8 @@ with the blog's published key."""
 import time
 from datetime import timedelta
 
-import pytest
 from calls import blog_post, update_blog
-from inboxes import Inbox, follow
+from inboxes import follow
 from platform_servers import closed_port_url, running
 from sqlalchemy import select, update
 
@@ -20,17 +19,6 @@ from writeas.core.models import (
     RemoteHost,
 )
 from writeas.federation import blocks, delivery, signatures
-
-
-@pytest.fixture
-def inbox():
-    return Inbox()
-
-
-@pytest.fixture
-def remote(inbox):
-    with running(inbox.app()) as url:
-        yield url
 
 
 def rows(app):

@@ -8,7 +8,7 @@ from urllib.parse import urlsplit
 import pytest
 from calls import Api, blog_post, iso
 from pages import csrf_token, login, submit, text
-from smtp import SmtpServer, link_in, text_of
+from smtp import link_in, text_of
 from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
@@ -16,12 +16,6 @@ from writeas.core.db import db
 from writeas.core.models import NewsletterIssue, OutgoingMail, Subscriber
 from writeas.crossposting import queue as task_queue
 from writeas.services import newsletters
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

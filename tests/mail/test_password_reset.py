@@ -6,17 +6,11 @@ from urllib.parse import urlsplit
 
 import pytest
 from pages import csrf_token, log_in, login, submit, text
-from smtp import SmtpServer, link_in
+from smtp import link_in
 from sqlalchemy import select
 
 from writeas.core.db import db
 from writeas.core.models import OutgoingMail, PasswordReset
-
-
-@pytest.fixture
-def smtp():
-    with SmtpServer() as server:
-        yield server
 
 
 @pytest.fixture

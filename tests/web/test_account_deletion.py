@@ -6,9 +6,8 @@ the aliases are never handed out again, and their actors answer 410 with a Tombs
 
 import io
 
-import pytest
 from calls import assert_error, blog_post, mastodon_channel
-from inboxes import Inbox, follow
+from inboxes import follow
 from media_samples import png
 from pages import login, submit, text
 from platform_servers import mastodon, running
@@ -34,17 +33,6 @@ from writeas.core.models import (
 AP = {"Accept": "application/activity+json"}
 OWNED = (Post, Collection, MediaFile, Channel, CrosspostBatch, AccessToken, UserSession,
          IdempotencyRecord, Follower, FederatedObject)
-
-
-@pytest.fixture
-def inbox():
-    return Inbox()
-
-
-@pytest.fixture
-def remote(inbox):
-    with running(inbox.app()) as url:
-        yield url
 
 
 def _delete(client, password="correct horse"):
