@@ -225,6 +225,16 @@ def test_reimporting_the_same_file_creates_no_duplicates(api, alice):
     assert imported(api, alice, markdown)["skipped"] == 1
 
 
+def test_an_accounts_own_export_imported_back_into_it_adds_nothing(api, alice):
+    blog_post(api, alice, body="Blog post one.", title="One", created="2019-04-01T08:00:00Z")
+    api.publish(alice, body="No blog.", created="2018-01-01T00:00:00Z")
+    before = summary(my_posts(api, alice))
+    export = api.call("GET", "/api/me/export", token=alice).data
+    job = imported(api, alice, ("alice.json", export))
+    assert (job["imported"], job["skipped"], job["failed"]) == (0, 2, 0)
+    assert summary(my_posts(api, alice)) == before
+
+
 def test_writefreely_full_export_keeps_dates_slugs_titles_and_makes_its_blog(api, alice):
     job = imported(api, alice, ("export.json", json.dumps(WRITEFREELY_FULL_EXPORT).encode()))
     assert job["imported"] == 3

@@ -18,7 +18,7 @@ from datetime import timedelta
 from pathlib import PurePosixPath
 from typing import IO
 
-from sqlalchemy import select
+from sqlalchemy import or_, select
 from sqlalchemy.exc import IntegrityError
 
 from writeas import settings
@@ -274,9 +274,12 @@ def _made_blog(user: User, item: SourcePost) -> tuple[int | None, str]:
 
 def _import_one(user: User, item: SourcePost, collection: Collection | None):
     key = item.key
-    existing = db.session.scalar(
-        select(Post.id).where(Post.owner_id == user.id, Post.import_key == key)
-    )
+    # A post of this account under the source's id is the post the export came from:
+    # an account's own export imported back into it brings nothing twice either.
+    same = Post.import_key == key
+    if item.source_id:
+        same = or_(same, Post.id == item.source_id)
+    existing = db.session.scalar(select(Post.id).where(Post.owner_id == user.id, same))
     if existing:
         return SKIPPED, existing, "already imported"
     data = {"body": item.body, "title": item.title, "created": item.created,
