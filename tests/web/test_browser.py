@@ -45,6 +45,14 @@ def stored_posts(page) -> dict:
     return page.evaluate("JSON.parse(localStorage.getItem('writeas.posts') || '{}')")
 
 
+def log_in(page, alias: str) -> None:
+    page.goto("/login")
+    page.fill("#alias", alias)
+    page.fill("#pass", "correct horse battery")
+    page.click("button.primary")
+    page.wait_for_url(re.compile(r"/me/$"))
+
+
 def signup(page, alias: str) -> None:
     page.goto("/signup")
     page.fill("#alias", alias)
@@ -331,11 +339,7 @@ def test_an_admin_closes_registration_and_a_new_user_joins_through_an_invite(app
         args=["user", "create", "sam", "--admin", "--password", "correct horse battery"]
     )
     assert made.exit_code == 0, made.output
-    page.goto("/login")
-    page.fill("#alias", "sam")
-    page.fill("#pass", "correct horse battery")
-    page.click("button.primary")
-    page.wait_for_url(re.compile(r"/me/$"))
+    log_in(page, "sam")
     page.click("nav.account >> text=Admin")
     page.wait_for_url(re.compile(r"/admin/$"))
     page.select_option("#registration", "invite")
@@ -362,10 +366,6 @@ def test_an_admin_closes_registration_and_a_new_user_joins_through_an_invite(app
     page.context.clear_cookies()
     spent = page.goto(link)  # its one use is taken
     assert spent.status == 410 and "used up" in page.inner_text("main")
-    page.goto("/login")
-    page.fill("#alias", "sam")
-    page.fill("#pass", "correct horse battery")
-    page.click("button.primary")
-    page.wait_for_url(re.compile(r"/me/$"))
+    log_in(page, "sam")
     page.goto("/admin/invites")
     assert "used by newcomer" in page.inner_text("main")
