@@ -5,6 +5,7 @@ Deliveries run through the real engine and the real Mastodon adapter against the
 Mastodon server (tests/platform_servers/mastodon.py); huey runs in immediate mode."""
 
 import io
+import time
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
@@ -205,6 +206,31 @@ def test_scheduled_crosspost_waits_then_goes_and_can_be_cancelled(api, alice, ch
     listing = api.call("GET", "/api/me/crossposts?status=published", token=alice).json["data"]
     assert [d["id"] for d in listing] == [batch["results"][0]["id"]]
     assert api.call("DELETE", f"/api/crossposts/{batch['id']}", token=alice).status_code == 409
+
+
+def test_a_dead_workers_delivery_is_queued_by_the_sweep_that_finds_it(api, alice, channel, app):
+    """Times are whole seconds: the sweep that takes a delivery back from a dead worker must
+    queue it even when its own run crosses into the next second (it did not, and the
+    delivery then waited for the next sweep, a minute later)."""
+    post = api.publish(alice, body="Worker died")
+    later = iso(datetime.now(UTC) + timedelta(hours=1))
+    batch = api.call(
+        "POST",
+        f"/api/posts/{post['id']}/crossposts",
+        token=alice,
+        json={"targets": [{"channel": channel["id"]}], "scheduled_at": later},
+    ).json["data"]
+    delivery_id = batch["results"][0]["id"]
+    with app.app_context():
+        row = db.session.get(Delivery, delivery_id)
+        row.status, row.attempts, row.locked_until = "sending", 1, datetime(2020, 1, 1)
+        db.session.commit()
+        while datetime.now(UTC).microsecond < 997_000:  # start just before a second ends
+            time.sleep(0.0005)
+        queued: list[str] = []
+        assert engine.sweep(queued.append) == 1
+    assert queued == [delivery_id]
+    assert delivery_row(app, delivery_id).status == "queued"
 
 
 def test_cancel_a_scheduled_crosspost(api, alice, bob, channel, fake):

@@ -388,8 +388,11 @@ def sweep(enqueue) -> int:
         else:
             _requeue(delivery, timedelta(0))
     db.session.commit()
+    due_by = utcnow()  # not `now`: a delivery taken back above is due from a later second
     due = db.session.scalars(
-        select(Delivery.id).where(Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= now)
+        select(Delivery.id).where(
+            Delivery.status == Status.QUEUED, Delivery.next_attempt_at <= due_by
+        )
     ).all()
     for delivery_id in due:
         enqueue(delivery_id)
