@@ -6,7 +6,12 @@ The server runs one gunicorn worker pinned to CPU 0 and wrk runs pinned to CPU 1
 `taskset` exists), on a fresh migrated database (SQLite in a temp dir unless DATABASE_URL
 is set). Needs `wrk` (Debian: apt-get install wrk). Each scenario is measured `--runs`
 times; one line per scenario gives the median run (its req/s and p99) and the range, since
-a shared machine varies by a tenth from one run to the next.
+a shared machine varies by a tenth from one run to the next. Each figure is also given as a
+ratio to the first one: gunicorn serving an empty WSGI app, the ceiling of this stack.
+
+    .venv/bin/python bench/bench.py --memory 10000 [--preload]
+
+measures memory instead: a warmed worker's RSS, PSS and USS (`memory.py`).
 """
 
 import argparse
@@ -21,6 +26,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+import memory
 from serving import BIN, ROOT, free_port, migrate
 
 POST_LUA = """
@@ -99,9 +105,9 @@ def grow(env: dict, total: int) -> None:
     code = f"""
 import secrets
 from writeas import create_app
-from writeas.db import db
-from writeas.models import Post
-from writeas.clock import utcnow
+from writeas.core.db import db
+from writeas.core.models import Post
+from writeas.core.clock import utcnow
 from sqlalchemy import func, insert, select
 app = create_app()
 with app.app_context():
@@ -124,22 +130,36 @@ def main() -> None:
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--runs", type=int, default=3, help="per scenario; the median is shown")
     parser.add_argument("--scale", default="", help="e.g. 1000,100000: API read at these sizes")
+    parser.add_argument(
+        "--memory", type=int, default=0, metavar="N",
+        help="instead: a worker's RSS, PSS and USS after N mixed requests",
+    )
+    parser.add_argument("--preload", action="store_true", help="with --memory: gunicorn --preload")
     args = parser.parse_args()
+    if args.memory:
+        with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
+            env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
+            migrate(env)
+            memory.measure(env, args.memory, args.preload)
+        return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
 
     with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
         env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
         migrate(env)
-        print(f"{'scenario':40} {'req/s':>10} {'p99':>10} {'range':>14}")
+        print(f"{'scenario':40} {'req/s':>10} {'ceiling':>8} {'p99':>10} {'range':>14}")
+        ceiling: list[float] = []  # the empty app's figure, measured first
 
         def measure(name: str, url: str, script: Path | None = None) -> None:
             runs = sorted(
                 run_wrk(url, args.seconds, args.connections, script) for _ in range(args.runs)
             )
             rps, p99 = runs[len(runs) // 2]
+            ceiling[:] = ceiling or [rps]
+            ratio = f"{rps / ceiling[0]:.2f}x"
             spread = f"{runs[0][0]:.0f}-{runs[-1][0]:.0f}"
-            print(f"{name:40} {rps:>10.0f} {p99:>10} {spread:>14}", flush=True)
+            print(f"{name:40} {rps:>10.0f} {ratio:>8} {p99:>10} {spread:>14}", flush=True)
 
         floor, base = serve("bench.floor:app", env)
         try:

@@ -14,6 +14,7 @@ from platform_servers import running
 from sqlalchemy import text
 
 from writeas import create_app
+from writeas.cli import enable_migrations
 from writeas.core.db import db
 from writeas.settings import Settings
 
@@ -36,7 +37,8 @@ def database_url(tmp_path):
 
 @pytest.fixture
 def make_app(tmp_path, monkeypatch, database_url):
-    """Builds apps on this test's database; `schema=False` leaves it empty (for migrations)."""
+    """Builds apps on this test's database; `schema=False` leaves it empty, for migrations
+(Flask-Migrate then set up on the app, as `flask db` does)."""
     monkeypatch.setenv("INSTANCE_PATH", str(tmp_path / "instance"))
     monkeypatch.setenv("DATABASE_URL", database_url)
     monkeypatch.delenv("SECRET_KEY", raising=False)
@@ -56,6 +58,8 @@ def make_app(tmp_path, monkeypatch, database_url):
                 _reset_postgres()
             if schema:
                 db.create_all()
+            else:
+                enable_migrations(app)
         built.append(app)
         return app
 

@@ -12,12 +12,11 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 from writeas import activitypub, reads
 from writeas import settings as settings_module
 from writeas.api import api
-from writeas.cli import admin_cli, crosspost_cli, federation_cli, user_cli
+from writeas.cli import AppCommands, admin_cli, crosspost_cli, federation_cli, user_cli
 from writeas.core.db import configure_sqlite
 from writeas.core.secretbox import SecretBox, load_keys
 from writeas.crossposting import queue
-from writeas.crossposting.platforms import load_all as load_platforms
-from writeas.extensions import csrf, db, limiter, login_manager, migrate
+from writeas.extensions import csrf, db, limiter, login_manager
 from writeas.federation import keys as federation_keys
 from writeas.federation import outbox as federation_outbox
 from writeas.front import HotReads
@@ -42,6 +41,7 @@ def create_app(settings: Settings | None = None) -> Flask:
         static_folder=str(PROJECT_ROOT / "static"),
     )
     app.config.update(settings.flask_config())
+    app.cli = AppCommands(app)
     app.extensions[settings_module.EXTENSION] = settings
     app.json.sort_keys = False  # keep the spec's field order
     app.session_interface = SessionInterface()
@@ -65,7 +65,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     newsletters.track()
     with app.app_context():
         configure_sqlite(db.engine, settings.sqlite_busy_timeout_ms)
-    migrate.init_app(app, db, directory=str(PROJECT_ROOT / "migrations"))
     limiter.init_app(app)
     app.extensions[reads.EXTENSION] = reads.Reads(
         app, settings.view_flush_seconds, settings.page_cache_mb * 1024 * 1024
@@ -75,7 +74,6 @@ def create_app(settings: Settings | None = None) -> Flask:
     )
     app.extensions[queue.EXTENSION] = queue.Queue(app)
     queue.track(app)
-    load_platforms()
 
     login_manager.init_app(app)
     csrf.init_app(app)

@@ -1,8 +1,10 @@
 """The operator's commands: `flask --app app user create ALIAS` makes an account (first
 admin, tests), whatever the registration setting; `admin …` does what /admin does;
-`crossposts sweep` and `federation …` move and moderate deliveries."""
+`crossposts sweep` and `federation …` move and moderate deliveries; `db …` are
+Flask-Migrate's migration commands."""
 
 import click
+from flask import Flask
 from flask.cli import AppGroup
 
 from writeas.core.db import db
@@ -11,6 +13,33 @@ from writeas.crossposting import delivery
 from writeas.federation import blocks
 from writeas.federation import delivery as federation_delivery
 from writeas.services import accounts, admin, instance, invites
+from writeas.settings import PROJECT_ROOT
+
+
+def enable_migrations(app: Flask) -> None:
+    """Flask-Migrate on `app`, with its `flask db …` commands. Done when a `db` command is
+    named (and by tests that migrate in-process), never by the factory: Alembic and Mako are
+    about 20 MB that a web worker would carry for nothing."""
+    from flask_migrate import Migrate
+
+    if "migrate" not in app.extensions:
+        Migrate(app, db, directory=str(PROJECT_ROOT / "migrations"))
+
+
+class AppCommands(AppGroup):
+    """The app's `flask` commands, Flask-Migrate's `db` group added when it is named."""
+
+    def __init__(self, app: Flask):
+        super().__init__(app.name)
+        self._app = app
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        if name == "db":
+            enable_migrations(self._app)
+        return super().get_command(ctx, name)
+
+    def list_commands(self, ctx: click.Context) -> list[str]:
+        return sorted({*super().list_commands(ctx), "db"})
 
 user_cli = AppGroup("user", help="Manage user accounts.")
 

@@ -8,7 +8,7 @@ import pytest
 from platform_servers import closed_port_url
 from platform_servers.graph import EXPIRED_TOKEN, VERSION, hosting
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     NOT_LANDED,
@@ -68,7 +68,7 @@ def posted_to(state, edge):
 
 
 def test_registered_with_facebooks_limits():
-    platform = REGISTRY["facebook"]
+    platform = registry()["facebook"]
     assert isinstance(platform, Facebook)
     assert platform.default_base_url == "https://graph.facebook.com/v21.0"
     assert platform.media_limits.max_bytes == 10 << 20

@@ -8,7 +8,7 @@ import pytest
 from platform_servers import closed_port_url
 from platform_servers.graph import EXPIRED_TOKEN, VERSION, hosting, now_stamp
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     NOT_LANDED,
@@ -69,7 +69,7 @@ def posts(state, path_end):
 
 
 def test_registered_with_instagrams_limits():
-    platform = REGISTRY["instagram"]
+    platform = registry()["instagram"]
     assert isinstance(platform, Instagram)
     assert platform.default_base_url == FACEBOOK_GRAPH == "https://graph.facebook.com/v21.0"
     limits = platform.media_limits

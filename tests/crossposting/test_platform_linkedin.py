@@ -13,7 +13,7 @@ from platform_servers.linkedin import (
     read_little,
 )
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
@@ -30,8 +30,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def test_registered():
-    assert isinstance(REGISTRY["linkedin"], LinkedIn)
-    assert REGISTRY["linkedin"].default_base_url == "https://api.linkedin.com"
+    assert isinstance(registry()["linkedin"], LinkedIn)
+    assert registry()["linkedin"].default_base_url == "https://api.linkedin.com"
 
 
 def test_little_text_escapes_every_reserved_character_and_templates_hashtags():

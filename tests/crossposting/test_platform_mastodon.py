@@ -4,7 +4,7 @@ import platform_servers.mastodon
 import pytest
 from platform_servers import closed_port_url
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
@@ -32,7 +32,7 @@ def content(text="Hello from the blog.", key="key-1", **extra):
 
 
 def test_registered_with_mastodons_limits():
-    platform = REGISTRY["mastodon"]
+    platform = registry()["mastodon"]
     assert isinstance(platform, Mastodon)
     assert platform.default_base_url == "https://mastodon.social"
     limits = platform.media_limits

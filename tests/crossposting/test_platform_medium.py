@@ -6,7 +6,7 @@ from platform_servers import closed_port_url
 from platform_servers.medium import CREDENTIALS, USER_ID, account, article
 
 from writeas.crossposting.formatting import compose_long
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
@@ -22,8 +22,8 @@ PNG = b"\x89PNG\r\n\x1a\n" + b"\x00" * 64
 
 
 def test_registered():
-    assert isinstance(REGISTRY["medium"], Medium)
-    assert REGISTRY["medium"].default_base_url == "https://api.medium.com"
+    assert isinstance(registry()["medium"], Medium)
+    assert registry()["medium"].default_base_url == "https://api.medium.com"
 
 
 @pytest.mark.parametrize("handle", ["alice", "@Alice"])

@@ -10,7 +10,7 @@ from PIL import Image
 from platform_servers import closed_port_url
 from platform_servers.pinterest import AUTH_FAILED, RATE_LIMITED, SPAM, State
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     NOT_LANDED,
@@ -94,7 +94,7 @@ def requests_to(state: State, path: str, method: str = "POST") -> list[dict]:
 
 
 def test_registered_with_pinterests_limits():
-    platform = REGISTRY["pinterest"]
+    platform = registry()["pinterest"]
     assert isinstance(platform, Pinterest)
     assert platform.default_base_url == "https://api.pinterest.com"
     assert platform.needs_board and not platform.first_comments

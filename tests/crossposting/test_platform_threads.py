@@ -9,7 +9,7 @@ from platform_servers import closed_port_url
 from platform_servers.graph import EXPIRED_TOKEN, hosting
 from platform_servers.threads import VERSION
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     NOT_LANDED,
@@ -69,7 +69,7 @@ def publishes(state):
 
 
 def test_registered_with_threads_limits():
-    platform = REGISTRY["threads"]
+    platform = registry()["threads"]
     assert isinstance(platform, Threads)
     assert platform.default_base_url == "https://graph.threads.net/v1.0"
     limits = platform.media_limits

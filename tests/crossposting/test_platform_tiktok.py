@@ -15,7 +15,7 @@ from platform_servers.tiktok import (
     State,
 )
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
@@ -97,7 +97,7 @@ def large_video(tmp_path):
 
 
 def test_registered_with_tiktoks_limits():
-    platform = REGISTRY["tiktok"]
+    platform = registry()["tiktok"]
     assert isinstance(platform, TikTok)
     assert platform.default_base_url == "https://open.tiktokapis.com"
     assert not platform.needs_board and not platform.first_comments

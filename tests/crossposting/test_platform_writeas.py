@@ -6,7 +6,7 @@ import pytest
 from platform_servers import closed_port_url
 from platform_servers.writeas import State, blog_posts, sign_up
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
@@ -50,7 +50,7 @@ def content(key="key-1", **fields):
 
 
 def test_registered_without_media():
-    platform = REGISTRY["writeas"]
+    platform = registry()["writeas"]
     assert isinstance(platform, WriteAs)
     assert platform.default_base_url == "https://write.as"
     assert platform.media_limits.max_images == 0

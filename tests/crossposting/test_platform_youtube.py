@@ -20,7 +20,7 @@ from platform_servers.youtube import (
     State,
 )
 
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import (
     AUTH,
     PERMANENT,
@@ -126,7 +126,7 @@ def the_video(state: State) -> dict:
 
 
 def test_registered_with_youtubes_limits(account):
-    platform = REGISTRY["youtube"]
+    platform = registry()["youtube"]
     assert isinstance(platform, YouTube)
     assert platform.default_base_url == "https://www.googleapis.com"
     assert platform.credential_fields == (

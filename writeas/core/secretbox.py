@@ -10,10 +10,8 @@ import base64
 import json
 import os
 import secrets
+from functools import cached_property
 from pathlib import Path
-
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
 _NONCE = 12
 _VERSION = "v1"
@@ -24,7 +22,15 @@ class SecretBox:
         if not keys:
             raise ValueError("at least one key is needed")
         self._current = keys[0][0]
-        self._keys = {key_id: AESGCM(key) for key_id, key in keys}
+        self._raw = dict(keys)
+
+    @cached_property
+    def _keys(self) -> dict:
+        """The ciphers, made on the first seal or open: cryptography's native library (about
+        10 MB) then loads in the processes that handle credentials or keys, not in every one."""
+        from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+        return {key_id: AESGCM(key) for key_id, key in self._raw.items()}
 
     def seal(self, value: dict, context: str) -> str:
         """`context` (e.g. the channel's owner and platform) is bound as associated data, so
@@ -36,10 +42,12 @@ class SecretBox:
         return f"{_VERSION}:{self._current}:{token}"
 
     def open(self, sealed: str, context: str) -> dict:
+        from cryptography.exceptions import InvalidTag
+
         try:
             version, key_id, token = sealed.split(":", 2)
             raw = base64.urlsafe_b64decode(token)
-            if version != _VERSION or key_id not in self._keys:
+            if version != _VERSION or key_id not in self._raw:
                 raise ValueError("unknown key")
             plain = self._keys[key_id].decrypt(raw[:_NONCE], raw[_NONCE:], context.encode())
         except (ValueError, InvalidTag) as error:

@@ -13,15 +13,18 @@ from flask import current_app
 from sqlalchemy import select
 
 from writeas import settings
-from writeas.core import outbound
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.errors import ServiceError
+from writeas.core.lazy_imports import lazy
 from writeas.core.models import Channel, User
 from writeas.core.secretbox import SecretBox
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.crossposting.platforms.base import Account, Platform, PlatformError
 from writeas.services import payload
+
+# The HTTP client loads with the first request this process sends out.
+outbound = lazy("writeas.core.outbound")
 
 ACTIVE = "active"
 NEEDS_RECONNECT = "needs_reconnect"
@@ -43,9 +46,9 @@ def http_client():
 
 
 def platform_of(name: Any) -> Platform:
-    platform = REGISTRY.get(name) if isinstance(name, str) else None
+    platform = registry().get(name) if isinstance(name, str) else None
     if platform is None:
-        names = ", ".join(sorted(REGISTRY))
+        names = ", ".join(sorted(registry()))
         raise ServiceError(400, f"Parameter `platform` must be one of: {names}.")
     return platform
 

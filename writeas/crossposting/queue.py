@@ -17,9 +17,9 @@ context; the web side only enqueues. The consumer runs `huey_consumer writeas.wo
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from flask import Flask, current_app, g, has_app_context, has_request_context
-from huey import Huey, MemoryHuey, RedisHuey, SqliteHuey, crontab
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
@@ -28,6 +28,9 @@ from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
 from writeas.services import imports, mail_sending, newsletters
 from writeas.services.mail import MADE as MAIL_MADE
+
+if TYPE_CHECKING:
+    from huey import api as huey_api
 
 EXTENSION = "writeas.queue"
 
@@ -38,7 +41,11 @@ class Queue:
         self._settings = app.extensions["writeas.settings"]
 
     @cached_property
-    def huey(self) -> Huey:
+    def huey(self) -> "huey_api.Huey":
+        # huey (and Redis's client with it) is imported by the first enqueue, so a web
+        # worker that serves only reads never loads it.
+        from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
+
         settings = self._settings
         if settings.huey_immediate:
             huey = MemoryHuey("writeas", immediate=True)

@@ -14,6 +14,8 @@ A host that has failed everything for days is marked unavailable; it is skipped 
 is heard from again (any signed request from it).
 """
 
+from __future__ import annotations
+
 import json
 import logging
 import random
@@ -23,14 +25,14 @@ from datetime import datetime, timedelta
 from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
-import httpx
 from sqlalchemy import delete, insert, select, update
 
 from writeas import settings
-from writeas.core import leases, outbound
+from writeas.core import leases
 from writeas.core.clock import utcnow
 from writeas.core.db import db
 from writeas.core.enums import FederationStatus as Status
+from writeas.core.lazy_imports import lazy
 from writeas.core.models import (
     Activity,
     Block,
@@ -45,6 +47,10 @@ from writeas.core.tokens import new_uid
 from writeas.federation import documents, ids, keys, signatures
 from writeas.federation.outbox import shareable
 from writeas.services.visibility import is_scheduled
+
+# The HTTP client loads with the first request this process sends out.
+httpx = lazy("httpx")
+outbound = lazy("writeas.core.outbound")
 
 log = logging.getLogger(__name__)
 

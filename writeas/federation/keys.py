@@ -10,17 +10,20 @@ entry, never a stale one.
 
 from functools import lru_cache
 
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from flask import current_app
 from sqlalchemy import event
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from writeas.core.db import db
+from writeas.core.lazy_imports import lazy
 from writeas.core.models import Collection, SiteActor
 from writeas.core.secretbox import SecretBox
 from writeas.core.tokens import new_uid
+
+# cryptography's native library loads with the first key made or opened.
+serialization = lazy("cryptography.hazmat.primitives.serialization")
+rsa = lazy("cryptography.hazmat.primitives.asymmetric.rsa")
 
 KEY_BITS = 2048
 SITE_CONTEXT = "site-actor"
@@ -63,7 +66,7 @@ def _new_blogs(session: Session, _context, _instances) -> None:
             obj.public_key_pem, obj.private_key_sealed = new_pair(blog_context(obj.uid))
 
 
-def blog_key(collection: Collection) -> rsa.RSAPrivateKey:
+def blog_key(collection: Collection) -> "rsa.RSAPrivateKey":
     return opened(collection.private_key_sealed, blog_context(collection.uid))
 
 
@@ -81,15 +84,15 @@ def site_actor() -> SiteActor:
     return db.session.get(SiteActor, 1)
 
 
-def site_key() -> rsa.RSAPrivateKey:
+def site_key() -> "rsa.RSAPrivateKey":
     return opened(site_actor().private_key_sealed, SITE_CONTEXT)
 
 
-def opened(sealed: str, context: str) -> rsa.RSAPrivateKey:
+def opened(sealed: str, context: str) -> "rsa.RSAPrivateKey":
     return _load(_box(), sealed, context)
 
 
 @lru_cache(maxsize=1024)
-def _load(box: SecretBox, sealed: str, context: str) -> rsa.RSAPrivateKey:
+def _load(box: SecretBox, sealed: str, context: str) -> "rsa.RSAPrivateKey":
     pem = box.open(sealed, context)["pem"].encode()
     return serialization.load_pem_private_key(pem, password=None)

@@ -4,21 +4,27 @@ cap), checked, and cached. A key that fails to verify is fetched again once, sin
 rotate.
 """
 
+from __future__ import annotations
+
 import json
 from datetime import timedelta
 from urllib.parse import urldefrag, urlsplit
 
-import httpx
-from cryptography.hazmat.primitives import serialization
-from cryptography.hazmat.primitives.asymmetric import rsa
 from sqlalchemy import select
 
 from writeas import settings
-from writeas.core import outbound
 from writeas.core.clock import utcnow
 from writeas.core.db import db
+from writeas.core.lazy_imports import lazy
 from writeas.core.models import RemoteActor
 from writeas.federation import ids, keys, signatures
+
+# The HTTP client loads with the first request this process sends out, and cryptography's
+# native library with the first remote key read.
+httpx = lazy("httpx")
+outbound = lazy("writeas.core.outbound")
+serialization = lazy("cryptography.hazmat.primitives.serialization")
+rsa = lazy("cryptography.hazmat.primitives.asymmetric.rsa")
 
 MAX_DOCUMENT = 1024 * 1024
 ACCEPT = 'application/activity+json, application/ld+json; profile="https://www.w3.org/ns/activitystreams"'

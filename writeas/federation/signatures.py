@@ -13,23 +13,18 @@ import base64
 import hashlib
 import re
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from email.utils import format_datetime, parsedate_to_datetime
 from urllib.parse import urlsplit
 
-from cryptography.exceptions import InvalidSignature
-from cryptography.hazmat.primitives import hashes
-from cryptography.hazmat.primitives.asymmetric import padding
-from cryptography.hazmat.primitives.asymmetric.rsa import RSAPrivateKey, RSAPublicKey
-from http_message_signatures import (
-    HTTPMessageSignaturesException,
-    HTTPMessageVerifier,
-    HTTPSignatureKeyResolver,
-    algorithms,
-    http_sfv,
-)
-from http_message_signatures.structures import CaseInsensitiveDict
+from writeas.core.lazy_imports import lazy
+
+# cryptography's native library loads with the first signature made or checked, and RFC
+# 9421's library (`rfc9421`) with the first request signed that way.
+crypto_exceptions = lazy("cryptography.exceptions")
+hashes = lazy("cryptography.hazmat.primitives.hashes")
+padding = lazy("cryptography.hazmat.primitives.asymmetric.padding")
+rsa = lazy("cryptography.hazmat.primitives.asymmetric.rsa")
 
 # Mastodon accepts requests up to 12 hours old and 1 hour ahead: queued retries arrive late,
 # and clocks drift. Stricter would refuse real deliveries; looser widens the replay window.
@@ -72,7 +67,7 @@ def sign(
     url: str,
     *,
     key_id: str,
-    private_key: RSAPrivateKey,
+    private_key: "rsa.RSAPrivateKey",
     body: bytes | None = None,
     content_type: str = ACTIVITY_JSON,
     accept: str = ACCEPT,
@@ -120,7 +115,7 @@ def verify(
     target: str,
     headers: Mapping[str, str],
     body: bytes,
-    resolve_key: Callable[[str, bool], RSAPublicKey | None],
+    resolve_key: "Callable[[str, bool], rsa.RSAPublicKey | None]",
     *,
     now: datetime | None = None,
     scheme: str = "https",
@@ -141,7 +136,9 @@ def verify(
             raise SignatureError("the request body must be bytes")
         clock = _utc(now)
         if "signature-input" in lowered:
-            return _verify_rfc9421(method, target, lowered, body, resolve_key, clock, scheme)
+            from writeas.federation import rfc9421
+
+            return rfc9421.verify(method, target, lowered, body, resolve_key, clock, scheme)
         return _verify_cavage(method, target, lowered, body, resolve_key, clock)
     except SignatureError:
         raise
@@ -179,7 +176,9 @@ def _verify_cavage(method, target, headers, body, resolve_key, now) -> str:
     if "digest" in covered:
         _check_digest(headers.get("digest"), body)
     if "content-digest" in covered:
-        _check_content_digest(headers.get("content-digest"), body)
+        from writeas.federation import rfc9421
+
+        rfc9421.check_content_digest(headers.get("content-digest"), body)
     if "date" in covered:
         _check_fresh(_parse_date(headers.get("date")), now)
     if "(created)" in covered or "created" in params:
@@ -202,10 +201,10 @@ def _verify_cavage(method, target, headers, body, resolve_key, now) -> str:
         lines.append(f"{name}: {value}")
     message = "\n".join(lines).encode()
 
-    def matches(key: RSAPublicKey) -> bool:
+    def matches(key: "rsa.RSAPublicKey") -> bool:
         try:
             key.verify(signature, message, padding.PKCS1v15(), hashes.SHA256())
-        except InvalidSignature:
+        except crypto_exceptions.InvalidSignature:
             return False
         return True
 
@@ -242,101 +241,17 @@ def _parse_cavage(value: str) -> dict[str, str]:
     return params
 
 
-# RFC 9421
-
-
-@dataclass
-class _Request:
-    """http_message_signatures reads a message by duck typing; this is the least it needs."""
-
-    method: str
-    url: str
-    headers: CaseInsensitiveDict
-
-
-class _Verifier(HTTPMessageVerifier):
-    def validate_created_and_expires(self, sig_input, max_age=None):
-        """The library compares against its own local clock with 5 s of skew; verify() has
-        already checked created/expires against the caller's clock and our window."""
-
-
-class _KeyResolver(HTTPSignatureKeyResolver):
-    def __init__(self, resolve_key: Callable[[str, bool], RSAPublicKey | None], refresh: bool):
-        self.resolve_key, self.refresh = resolve_key, refresh
-
-    def resolve_public_key(self, key_id: str) -> RSAPublicKey:
-        return _lookup(self.resolve_key, key_id, self.refresh)
-
-
-def _verify_rfc9421(method, target, headers, body, resolve_key, now, scheme) -> str:
-    inputs = _parse_dictionary(headers, "signature-input")
-    signatures = _parse_dictionary(headers, "signature")
-    if len(inputs) != 1 or inputs.keys() != signatures.keys():
-        raise SignatureError("expected exactly one signature, labelled alike in both headers")
-    (sig_input,) = inputs.values()
-    (signature,) = signatures.values()
-    if not isinstance(sig_input, http_sfv.InnerList) or not isinstance(signature.value, bytes):
-        raise SignatureError("malformed Signature-Input or Signature header")
-    key_id = sig_input.params.get("keyid")
-    if not isinstance(key_id, str) or not key_id:
-        raise SignatureError("the signature has no keyid")
-
-    # Only bare components count as covering: a parameter (;req, ;sf, ...) changes the value.
-    covered = {item.value for item in sig_input if not item.params}
-    _require(covered, "@method")
-    if "@target-uri" not in covered:
-        _require(covered, "@authority", "@path")
-    if bool(body) or method.upper() not in _NO_BODY_METHODS:
-        _require(covered, "content-digest")
-    if "content-digest" in covered:
-        _check_content_digest(headers.get("content-digest"), body)
-    _check_fresh(_timestamp(sig_input.params.get("created"), "created"), now)
-    if "expires" in sig_input.params:
-        _check_unexpired(sig_input.params["expires"], now)
-
-    host = str(headers.get("host", "")).strip()
-    if not host or not target.startswith("/"):
-        raise SignatureError("the request has no Host or its target is not a path")
-    url = f"{scheme}://{host}{target}"
-    request = _Request(method.upper(), url, CaseInsensitiveDict(headers))
-    for refresh in (False, True):
-        verifier = _Verifier(
-            signature_algorithm=algorithms.RSA_V1_5_SHA256,
-            key_resolver=_KeyResolver(resolve_key, refresh),
-        )
-        try:
-            verifier.verify(request)
-        except HTTPMessageSignaturesException as exc:
-            # Only a key that fails the cryptographic check is worth fetching again.
-            if not isinstance(exc.__cause__, InvalidSignature):
-                raise SignatureError(f"the signature was refused: {exc}"[:200]) from exc
-        else:
-            return key_id
-    raise SignatureError("the signature does not verify")
-
-
-def _parse_dictionary(headers: Mapping[str, str], name: str) -> http_sfv.Dictionary:
-    if name not in headers:
-        raise SignatureError(f"the {name} header is missing")
-    parsed = http_sfv.Dictionary()
-    try:
-        parsed.parse(str(headers[name]).encode())
-    except ValueError:
-        raise SignatureError(f"malformed {name} header") from None
-    return parsed
-
-
 # Shared checks
 
 
-def _lookup(resolve_key, key_id: str, refresh: bool) -> RSAPublicKey:
+def _lookup(resolve_key, key_id: str, refresh: bool) -> "rsa.RSAPublicKey":
     try:
         key = resolve_key(key_id, refresh)
     except Exception as exc:
         raise _KeyLookupError(exc) from exc
     if key is None:
         raise SignatureError(f"unknown key {key_id[:200]!r}")
-    if not isinstance(key, RSAPublicKey):
+    if not isinstance(key, rsa.RSAPublicKey):
         raise SignatureError("the signing key is not an RSA key")
     return key
 
@@ -363,15 +278,6 @@ def _check_digest(value: str | None, body: bytes) -> None:
                 return
             break
     raise SignatureError("the Digest header does not match the body (or has no SHA-256)")
-
-
-def _check_content_digest(value: str | None, body: bytes) -> None:
-    if not value:
-        raise SignatureError("the Content-Digest header is missing")
-    parsed = _parse_dictionary({"content-digest": value}, "content-digest")
-    member = parsed.get("sha-256")
-    if member is None or member.value != hashlib.sha256(body).digest():
-        raise SignatureError("the Content-Digest header does not match the body (or lacks sha-256)")
 
 
 def _check_fresh(moment: datetime, now: datetime) -> None:

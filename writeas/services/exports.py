@@ -17,15 +17,17 @@ import zipfile
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
 
-import yaml
 from sqlalchemy import select
 
 from writeas.core.clock import rfc3339, utcnow
 from writeas.core.db import db
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
+from writeas.core.lazy_imports import lazy
 from writeas.core.models import Collection, Post, User
 from writeas.services import blogs
+
+yaml = lazy("yaml")  # for ZIP exports' front matter only
 
 FORMATS = ("json", "csv", "zip")
 NO_BLOG_FOLDER = "_no_blog"  # "_" can't start an alias, so no blog's folder can clash

@@ -8,9 +8,13 @@ position. Scaling happens at delivery time; the original is kept.
 import io
 from dataclasses import dataclass
 
-from PIL import Image, ImageOps, UnidentifiedImageError
+from PIL import UnidentifiedImageError  # PIL's package itself is light; Image is not
 
 from writeas.core.errors import ServiceError
+from writeas.core.lazy_imports import lazy
+
+Image = lazy("PIL.Image")
+ImageOps = lazy("PIL.ImageOps")
 
 FORMATS = {"JPEG": "image/jpeg", "PNG": "image/png", "GIF": "image/gif", "WEBP": "image/webp"}
 # Refused before decoding: a small PNG can unpack to hundreds of megabytes. 25 megapixels
@@ -34,7 +38,7 @@ def looks_like_image(head: bytes) -> bool:
     return head.startswith(_SIGNATURES) or (head[:4] == b"RIFF" and head[8:12] == b"WEBP")
 
 
-def _open(data: bytes) -> Image.Image:
+def _open(data: bytes) -> "Image.Image":
     try:
         image = Image.open(io.BytesIO(data))
         if image.width * image.height > _MAX_PIXELS:
@@ -47,7 +51,7 @@ def _open(data: bytes) -> Image.Image:
     return image
 
 
-def _encode(image: Image.Image, fmt: str, quality: int = 90) -> bytes:
+def _encode(image: "Image.Image", fmt: str, quality: int = 90) -> bytes:
     out = io.BytesIO()
     if fmt == "JPEG":
         image = image.convert("RGB")

@@ -27,7 +27,9 @@ from datetime import UTC, date, datetime
 from pathlib import PurePosixPath
 from typing import IO, Any
 
-import yaml
+from writeas.core.lazy_imports import lazy
+
+yaml = lazy("yaml")  # for Markdown files' front matter only
 
 TEXT_SUFFIXES = (".md", ".markdown", ".txt")
 SUFFIXES = (".json", ".zip", *TEXT_SUFFIXES)

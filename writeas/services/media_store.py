@@ -12,10 +12,6 @@ import tempfile
 from pathlib import Path
 from typing import IO, Protocol
 
-import boto3
-from botocore.config import Config
-from botocore.exceptions import ClientError
-
 from writeas import settings
 
 CHUNK = 1024 * 1024
@@ -91,6 +87,8 @@ class S3Store:
         asked = {}
         if start or end is not None:
             asked["Range"] = f"bytes={start}-{'' if end is None else end - 1}"
+        from botocore.exceptions import ClientError  # loaded with the client (see `_s3`)
+
         try:
             return self.client.get_object(Bucket=self.bucket, Key=key, **asked)["Body"]
         except ClientError as error:
@@ -117,7 +115,11 @@ def current() -> Store:
 def _s3(bucket: str, endpoint: str, region: str, key_id: str, secret: str) -> S3Store:
     """One client per bucket and keys (clients are thread-safe, and slow to build). Path-style
     addressing, which every S3-compatible server understands; empty keys leave boto3 to
-    find its own (an instance role, the environment)."""
+    find its own (an instance role, the environment). boto3 is imported here, by the first
+    S3 call, so a site on local files never loads its 25 MB."""
+    import boto3
+    from botocore.config import Config
+
     client = boto3.session.Session().client(
         "s3",
         endpoint_url=endpoint or None,

@@ -15,7 +15,9 @@ from fractions import Fraction
 from pathlib import Path
 from typing import IO
 
-import av
+from writeas.core.lazy_imports import lazy
+
+av = lazy("av")  # FFmpeg: loaded by the first upload or transcode, not by every worker
 
 Source = IO[bytes] | str | Path
 MP4, QUICKTIME, WEBM = "video/mp4", "video/quicktime", "video/webm"

@@ -7,14 +7,14 @@ from flask_login import login_required
 from writeas.core.errors import ServiceError
 from writeas.crossposting import channels
 from writeas.crossposting import requests as crossposts
-from writeas.crossposting.platforms import REGISTRY
+from writeas.crossposting.platforms import registry
 from writeas.services import payload, posts
 from writeas.web import visitor
 
 bp = Blueprint("crossposting", __name__, url_prefix="/me")
 
 def _fields() -> dict[str, tuple[str, ...]]:
-    return {name: platform.credential_fields for name, platform in REGISTRY.items()}
+    return {name: platform.credential_fields for name, platform in registry().items()}
 
 
 def _all_fields() -> list[str]:
@@ -30,7 +30,7 @@ def _back(endpoint: str = "crossposting.channels_page"):
 def channels_page():
     return render_template(
         "me/channels.html", channels=channels.of_user(visitor.user()),
-        platforms=sorted(REGISTRY), fields=_fields(), all_fields=_all_fields(),
+        platforms=sorted(registry()), fields=_fields(), all_fields=_all_fields(),
     )
 
 

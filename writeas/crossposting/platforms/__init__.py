@@ -1,7 +1,8 @@
 """The platforms we crosspost to, by the name used in the API (`mastodon`, `bluesky`, …).
 
-Each adapter module registers itself on import; `load_all` imports every module in this
-package, so adding a platform is adding a file.
+Each adapter module registers itself on import; `registry()` imports every module in this
+package the first time it is asked, so adding a platform is adding a file, and a web worker
+that never sees a crosspost never loads the fifteen adapters.
 """
 
 import importlib
@@ -17,8 +18,10 @@ def register(platform: Platform) -> Platform:
     return platform
 
 
-def load_all() -> dict[str, Platform]:
-    for module in pkgutil.iter_modules(__path__):
-        if module.name != "base":
-            importlib.import_module(f"{__name__}.{module.name}")
+def registry() -> dict[str, Platform]:
+    """Every platform by name (the adapters imported on the first call)."""
+    if not REGISTRY:
+        for module in pkgutil.iter_modules(__path__):
+            if module.name != "base":
+                importlib.import_module(f"{__name__}.{module.name}")
     return REGISTRY

@@ -6,6 +6,8 @@ and never sleeps: it reports an `Outcome`, and the delivery engine decides what 
 next, so retry, backoff and "never twice" live in one place.
 """
 
+from __future__ import annotations
+
 import io
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -14,9 +16,11 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 from typing import IO
 
-import httpx
-
 from writeas.core.enums import OutcomeKind
+from writeas.core.lazy_imports import lazy
+
+# The HTTP client loads with the first request this process sends out.
+httpx = lazy("httpx")
 
 # The outcome kinds, by their short names.
 PUBLISHED, RETRY, UNKNOWN = OutcomeKind.PUBLISHED, OutcomeKind.RETRY, OutcomeKind.UNKNOWN
@@ -36,7 +40,7 @@ class PlatformError(Exception):
 class Stop(Exception):
     """Carries a final outcome out of a nested request (an upload, a refresh) to `publish`."""
 
-    def __init__(self, outcome: "Outcome"):
+    def __init__(self, outcome: Outcome):
         super().__init__(outcome.error)
         self.outcome = outcome
 
@@ -245,7 +249,7 @@ class Platform:
 
     def landed(
         self, http: httpx.Client, base_url: str, account: Account, content: Content
-    ) -> "Outcome | str | None":
+    ) -> Outcome | str | None:
         """After an unknown outcome: the post, if a lookup finds that the attempt made it
         (a PUBLISHED outcome); NOT_LANDED if the lookup proves it did not; None if the
         platform offers no way to tell (then the delivery is `unconfirmed`)."""
