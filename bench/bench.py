@@ -9,7 +9,7 @@ times; one line per scenario gives the median run (its req/s and p99) and the ra
 a shared machine varies by a tenth from one run to the next. Each figure is also given as a
 ratio to the first one: gunicorn serving an empty WSGI app, the ceiling of this stack.
 
-    .venv/bin/python bench/bench.py --memory 10000 [--preload]
+    .venv/bin/python bench/bench.py --memory 10000 [--preload] [--workers 4]
 
 measures memory instead: a warmed worker's RSS, PSS and USS (`memory.py`).
 """
@@ -135,12 +135,13 @@ def main() -> None:
         help="instead: a worker's RSS, PSS and USS after N mixed requests",
     )
     parser.add_argument("--preload", action="store_true", help="with --memory: gunicorn --preload")
+    parser.add_argument("--workers", type=int, default=1, help="with --memory: gunicorn workers")
     args = parser.parse_args()
     if args.memory:
         with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
             env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
             migrate(env)
-            memory.measure(env, args.memory, args.preload)
+            memory.measure(env, args.memory, args.preload, args.workers)
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")

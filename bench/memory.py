@@ -32,6 +32,11 @@ def smaps(pid: int) -> dict[str, float]:
     }
 
 
+def _mean(figures: list[dict[str, float]]) -> dict[str, float]:
+    """Per worker: the workers share the requests, and their figures are averaged."""
+    return {key: sum(f[key] for f in figures) / len(figures) for key in figures[0]}
+
+
 def call(port: int, method: str, path: str, body: dict | None = None) -> tuple[int, dict]:
     connection = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
     try:
@@ -76,9 +81,9 @@ def mixed(port: int, requests: int) -> dict[int, int]:
     return statuses
 
 
-def measure(env: dict, requests: int, preload: bool) -> None:
+def measure(env: dict, requests: int, preload: bool, workers: int) -> None:
     port = free_port()
-    command = [str(BIN / "gunicorn"), "-w", "1", "-b", f"127.0.0.1:{port}"]
+    command = [str(BIN / "gunicorn"), "-w", str(workers), "-b", f"127.0.0.1:{port}"]
     command += ["--log-level", "warning", *(["--preload"] if preload else []), "wsgi:app"]
     server = subprocess.Popen(command, cwd=ROOT, env=env)
     try:
@@ -92,17 +97,17 @@ def measure(env: dict, requests: int, preload: bool) -> None:
                     raise SystemExit("gunicorn did not start") from None
                 time.sleep(0.1)
         children = Path(f"/proc/{server.pid}/task/{server.pid}/children").read_text().split()
-        worker = int(children[0])
-        started = smaps(worker)
+        pids = [int(pid) for pid in children]
+        started = _mean([smaps(pid) for pid in pids])
         statuses = mixed(port, requests)
-        warmed = smaps(worker)
+        warmed = _mean([smaps(pid) for pid in pids])
         master = smaps(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=10)
     mode = "with --preload" if preload else "without --preload"
-    print(f"memory, one worker {mode}, after {requests} mixed requests {statuses}:")
+    print(f"memory, {workers} worker(s) {mode}, after {requests} mixed requests {statuses}:")
     print(f"  {'MB':24} {'RSS':>8} {'PSS':>8} {'USS':>8}")
-    for name, figures in (("worker, started", started), ("worker, warmed", warmed),
+    for name, figures in (("a worker, started", started), ("a worker, warmed", warmed),
                           ("master", master)):
         print(f"  {name:24} {figures['rss']:8.1f} {figures['pss']:8.1f} {figures['uss']:8.1f}")

@@ -13,6 +13,7 @@ from writeas import activitypub, reads
 from writeas import settings as settings_module
 from writeas.api import api
 from writeas.cli import AppCommands, admin_cli, crosspost_cli, federation_cli, user_cli
+from writeas.core import passwords
 from writeas.core.db import configure_sqlite
 from writeas.core.secretbox import SecretBox, load_keys
 from writeas.crossposting import queue
@@ -43,6 +44,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     app.config.update(settings.flask_config())
     app.cli = AppCommands(app)
     app.extensions[settings_module.EXTENSION] = settings
+    passwords.configure(settings.argon2_time_cost, settings.argon2_memory_kib)
     app.json.sort_keys = False  # keep the spec's field order
     app.session_interface = SessionInterface()
     # No slash redirects: API clients must get the JSON answer at the URL they asked for.

@@ -32,6 +32,9 @@ class Settings:
     max_content_length: int = 2 * 1024 * 1024
     max_collections_per_user: int = 20
     posts_per_page: int = 10
+    # Argon2id's cost for new password hashes (core/passwords.py): argon2-cffi's default.
+    argon2_memory_kib: int = 65536
+    argon2_time_cost: int = 3
     login_rate_limit: str = "10 per 5 minutes"
     render_rate_limit: str = "30 per minute"
     media_upload_rate_limit: str = "60 per hour"

@@ -3,10 +3,14 @@
 import re
 
 import pytest
+from calls import Api
 from sqlalchemy import func, select
 
+from writeas import create_app
 from writeas.core.db import db
 from writeas.core.models import AccessToken, Collection, User
+from writeas.core.passwords import hash_password
+from writeas.settings import Settings
 
 UUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 
@@ -40,6 +44,36 @@ def test_signup_stores_hashes_not_secrets(api, app):
             db.session.scalar(select(Collection).where(Collection.alias == "hashy")).owner_id
             == user.id
         )
+
+
+def _stored_hash(app, alias: str) -> str:
+    with app.app_context():
+        return db.session.scalar(select(User.password_hash).where(User.username == alias))
+
+
+def test_passwords_hash_at_argon2s_default_cost_unless_the_operator_sets_another(tmp_path):
+    create_app(Settings.from_environment({"INSTANCE_PATH": str(tmp_path)}))
+    assert hash_password("x").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
+    create_app(
+        Settings.from_environment(
+            {"INSTANCE_PATH": str(tmp_path), "ARGON2_MEMORY_KIB": "19456", "ARGON2_TIME_COST": "2"}
+        )
+    )
+    assert hash_password("x").startswith("$argon2id$v=19$m=19456,t=2,p=4$")
+
+
+def test_a_changed_cost_applies_to_new_hashes_and_old_ones_still_log_in(make_app):
+    before = make_app(ARGON2_MEMORY_KIB=1024, ARGON2_TIME_COST=2)
+    Api(before.test_client()).signup("early", password="early password")
+    assert "$m=1024,t=2," in _stored_hash(before, "early")
+
+    after = make_app(ARGON2_MEMORY_KIB=2048, ARGON2_TIME_COST=1)
+    api = Api(after.test_client())
+    login = {"alias": "early", "pass": "early password"}
+    assert api.call("POST", "/api/auth/login", json=login).status_code == 200
+    api.signup("late", password="late password")
+    assert "$m=2048,t=1," in _stored_hash(after, "late")
+    assert "$m=1024,t=2," in _stored_hash(after, "early")
 
 
 def test_signup_accepts_form_bodies(api):
