@@ -11,7 +11,12 @@ ratio to the first one: gunicorn serving an empty WSGI app, the ceiling of this 
 
     .venv/bin/python bench/bench.py --memory 10000 [--preload] [--workers 4]
 
-measures memory instead: a warmed worker's RSS, PSS and USS (`memory.py`).
+measures memory instead: a warmed worker's RSS, PSS and USS (`memory.py`); and
+
+    .venv/bin/python bench/bench.py --deep 1000,100000
+
+what building a blog's first, middle and last pages and its tag pages costs as the blog
+grows, with the query plan of the deepest (`deep.py`).
 """
 
 import argparse
@@ -26,8 +31,9 @@ import time
 import urllib.request
 from pathlib import Path
 
+import deep
 import memory
-from serving import BIN, ROOT, free_port, migrate
+from serving import BIN, ROOT, flask, free_port, migrate
 
 POST_LUA = """
 wrk.method = "POST"
@@ -134,14 +140,23 @@ def main() -> None:
         "--memory", type=int, default=0, metavar="N",
         help="instead: a worker's RSS, PSS and USS after N mixed requests",
     )
+    parser.add_argument(
+        "--deep", default="", metavar="N,N",
+        help="instead: what building a blog's page 1, a middle page and its last page costs "
+        "at these sizes (e.g. 1000,100000)",
+    )
     parser.add_argument("--preload", action="store_true", help="with --memory: gunicorn --preload")
     parser.add_argument("--workers", type=int, default=1, help="with --memory: gunicorn workers")
     args = parser.parse_args()
-    if args.memory:
+    if args.memory or args.deep:
         with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
             env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
             migrate(env)
-            memory.measure(env, args.memory, args.preload, args.workers)
+            if args.memory:
+                memory.measure(env, args.memory, args.preload, args.workers)
+            else:
+                flask(env, "user", "create", "deep", "--password", "benchmark")
+                deep.measure(env, "deep", [int(n) for n in args.deep.split(",")])
         return
     if not shutil.which("wrk"):
         raise SystemExit("wrk is not installed (Debian: apt-get install wrk)")
