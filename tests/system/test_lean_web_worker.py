@@ -29,7 +29,7 @@ NOT_FOR_READERS = [
 ]
 
 VISIT = """
-import importlib.util, json, sys
+import json, sys
 import wsgi
 from werkzeug.test import Client
 
@@ -40,13 +40,9 @@ statuses = [client.get(path).status_code for path in (
     "/", f"/{made['id']}", f"/{made['id']}.txt", f"/api/posts/{made['id']}", "/read",
     "/no-such-post", "/robots.txt", "/sitemap.xml")]
 
-def loaded(name):
-    module = sys.modules.get(name)
-    return module is not None and not isinstance(module, importlib.util._LazyModule)
-
 print(json.dumps({
     "statuses": statuses,
-    "loaded": [name for name in json.loads(sys.argv[1]) if loaded(name)],
+    "loaded": [name for name in json.loads(sys.argv[1]) if name in sys.modules],
     "adapters": sorted(name for name in sys.modules
                        if name.startswith("writeas.crossposting.platforms.")
                        and name != "writeas.crossposting.platforms.base"),

@@ -5,28 +5,32 @@ Pillow or the S3 client, and those three alone add about 55 MB to every worker's
 Named through `lazy`, such a module costs nothing until an attribute of it is read (an
 upload, a transcode, a signature), and then it is imported as usual, once per process.
 
-Only for modules whose import is plain: the loader runs a module's code at its first
-attribute, which breaks packages that reach into themselves while they load (boto3 does,
-so the S3 store imports it inside the function that builds its client instead).
+Not the standard library's `LazyLoader`: on Python 3.11 it is not thread-safe (a second
+thread reading an attribute while the first runs the module's code finds it half-built,
+which broke the huey consumer's threads), and it breaks packages that reach into
+themselves while they load, as boto3 does. The stand-in here imports through the normal,
+locked import system, so every thread sees the module whole.
 """
 
-import importlib.util
-import sys
+import importlib
 from types import ModuleType
 
 
+class _Lazy(ModuleType):
+    """Stands for a module until one of its attributes is read; then imports it and takes
+    its attributes, so later reads cost what a module's do."""
+
+    def __getattr__(self, attribute: str):
+        module = importlib.import_module(self.__name__)  # waits for another thread's import
+        self.__dict__.update(
+            {key: value for key, value in vars(module).items() if key not in _OWN}
+        )
+        return getattr(module, attribute)
+
+
+_OWN = frozenset(vars(ModuleType("_")))  # __name__, __doc__, __spec__, …: the stand-in's
+
+
 def lazy(name: str) -> ModuleType:
-    """The module `name`, whose code runs when one of its attributes is first read (the
-    standard library's `LazyLoader`). Its parent packages are imported now: name a module
-    whose parents are light."""
-    if name in sys.modules:
-        return sys.modules[name]
-    spec = importlib.util.find_spec(name)
-    if spec is None or spec.loader is None:
-        raise ModuleNotFoundError(f"No module named {name!r}", name=name)
-    loader = importlib.util.LazyLoader(spec.loader)
-    spec.loader = loader
-    module = importlib.util.module_from_spec(spec)
-    sys.modules[name] = module
-    loader.exec_module(module)
-    return module
+    """The module `name`, imported when one of its attributes is first read."""
+    return _Lazy(name)
