@@ -1,7 +1,9 @@
 """`core.lazy_imports`: a module named lazily is imported by its first attribute read, and
 threads that race to that first read all see the module whole (the huey consumer's threads
-do; the standard library's LazyLoader gave the losers a half-built module on Python 3.11)."""
+do; the standard library's LazyLoader gave the losers a half-built module on Python 3.11),
+and the platform registry, loaded on first use too, is never handed out half-filled."""
 
+import subprocess
 import sys
 import threading
 
@@ -42,3 +44,24 @@ def test_racing_threads_all_see_the_whole_module(tmp_path, monkeypatch):
     assert seen == [(42, 4)] * 8
     assert sys.modules["slow_to_import"].VALUE == 42
     monkeypatch.delitem(sys.modules, "slow_to_import")
+
+
+def test_racing_threads_all_get_every_platform():
+    """In a fresh interpreter, as in a consumer's first crossposts: every thread that asks
+    for the registry while the adapters load gets all thirteen of them."""
+    code = """
+import threading, time
+from writeas.crossposting.platforms import registry
+start, sizes = threading.Barrier(8), []
+def ask(n):
+    start.wait()
+    time.sleep(n * 0.01)  # arriving one by one while the first thread imports
+    sizes.append(len(registry()))
+threads = [threading.Thread(target=ask, args=(n,)) for n in range(8)]
+[thread.start() for thread in threads]
+[thread.join() for thread in threads]
+print(sorted(sizes))
+"""
+    run = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True,
+                         check=True, timeout=60)
+    assert run.stdout.strip() == str([13] * 8)

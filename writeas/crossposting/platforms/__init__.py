@@ -2,9 +2,10 @@
 
 Each adapter module registers itself on import; `registry()` imports every module in this
 package the first time it is asked, so adding a platform is adding a file, and a web worker
-that never sees a crosspost never loads the fifteen adapters.
+that never sees a crosspost never loads the thirteen adapters.
 """
 
+import functools
 import importlib
 import pkgutil
 
@@ -18,10 +19,12 @@ def register(platform: Platform) -> Platform:
     return platform
 
 
+@functools.cache
 def registry() -> dict[str, Platform]:
-    """Every platform by name (the adapters imported on the first call)."""
-    if not REGISTRY:
-        for module in pkgutil.iter_modules(__path__):
-            if module.name != "base":
-                importlib.import_module(f"{__name__}.{module.name}")
+    """Every platform by name, the adapters imported by the first call. Threads that race
+    to that call each run the loop, and each import waits for the module to finish, so
+    none gets a registry still filling (as a check for an empty one would give)."""
+    for module in pkgutil.iter_modules(__path__):
+        if module.name != "base":
+            importlib.import_module(f"{__name__}.{module.name}")
     return REGISTRY
