@@ -16,13 +16,18 @@ measures memory instead: a warmed worker's RSS, PSS and USS (`memory.py`); and
     .venv/bin/python bench/bench.py --deep 1000,100000
 
 what building a blog's first, middle and last pages and its tag pages costs as the blog
-grows, with the query plan of the deepest (`deep.py`).
+grows, with the query plan of the deepest (`deep.py`); and
+
+    .venv/bin/python bench/bench.py --peers
+
+creating a 200-line paste, pinnwand's rate beside ours in the same run (`peers.py`).
+`--postgres` runs the reads again on a throwaway PostgreSQL on loopback
+(`scripts/pg-test-server`) and gives each as a ratio to SQLite's figure.
 """
 
 import argparse
 import json
 import os
-import re
 import shutil
 import subprocess
 import sys
@@ -33,7 +38,10 @@ from pathlib import Path
 
 import deep
 import memory
-from serving import BIN, ROOT, flask, free_port, migrate
+import pastes
+import peers
+from serving import BIN, ROOT, flask, migrate
+from wrk import pinned, run_wrk, serve
 
 POST_LUA = """
 wrk.method = "POST"
@@ -51,10 +59,25 @@ def revalidation(url: str, tmp: str, name: str) -> Path:
     return script
 
 
-def pinned(cpu: int, command: list[str]) -> list[str]:
-    if shutil.which("taskset") and os.cpu_count() and os.cpu_count() > 1:
-        return ["taskset", "-c", str(cpu), *command]
-    return command
+def coloured(env: dict, url: str, seconds: float = 20) -> None:
+    """Run a huey consumer, as `make run` does, until the long paste at `url` has its
+    colours (the worker's job, not the request's; its ETag changes when they arrive)."""
+    with urllib.request.urlopen(url) as response:
+        before = response.headers["ETag"]
+    command = [str(BIN / "huey_consumer"), "writeas.worker.huey", "-m", "0.5"]
+    consumer = subprocess.Popen(pinned(1, command), cwd=ROOT, env=env,
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + seconds
+        while time.monotonic() < deadline:
+            with urllib.request.urlopen(url) as response:
+                if response.headers["ETag"] != before:
+                    return
+            time.sleep(0.1)
+        raise SystemExit(f"{url} got no colours from the worker in {seconds} s")
+    finally:
+        consumer.terminate()
+        consumer.wait(timeout=10)
 
 
 def request(url: str, body: dict | None = None, token: str | None = None) -> dict:
@@ -67,42 +90,7 @@ def request(url: str, body: dict | None = None, token: str | None = None) -> dic
         return json.load(response)
 
 
-def wait_for(url: str, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        try:
-            urllib.request.urlopen(url, timeout=1)
-            return
-        except OSError:
-            time.sleep(0.1)
-    raise SystemExit(f"server at {url} did not start")
 
-
-def run_wrk(url: str, seconds: int, connections: int, lua: Path | None) -> tuple[float, str]:
-    command = ["wrk", "-t1", f"-c{connections}", f"-d{seconds}s", "--latency", url]
-    if lua:
-        command[1:1] = ["-s", str(lua)]
-    output = subprocess.run(pinned(1, command), capture_output=True, text=True, check=True).stdout
-    rps = float(re.search(r"Requests/sec:\s+([\d.]+)", output).group(1))
-    p99 = re.search(r"^\s+99%\s+(\S+)", output, re.MULTILINE).group(1)
-    errors = re.search(r"Non-2xx or 3xx responses: (\d+)", output)
-    if errors:
-        raise SystemExit(f"{url}: {errors.group(1)} non-2xx responses\n{output}")
-    return rps, p99
-
-
-def serve(app: str, env: dict) -> tuple[subprocess.Popen, str]:
-    """One gunicorn sync worker on CPU 0 serving `app`; its base URL once it answers."""
-    port = free_port()
-    command = ["-w", "1", "-b", f"127.0.0.1:{port}", "--log-level", "warning", app]
-    server = subprocess.Popen(pinned(0, [str(BIN / "gunicorn"), *command]), cwd=ROOT, env=env)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        wait_for(base + "/")
-    except BaseException:
-        server.kill()
-        raise
-    return server, base
 
 
 def grow(env: dict, total: int) -> None:
@@ -130,6 +118,67 @@ with app.app_context():
     subprocess.run([sys.executable, "-c", code], cwd=ROOT, env=env, check=True)
 
 
+def setup(base: str, env: dict, tmp: str) -> tuple[list[tuple[str, str, Path | None]], str]:
+    """What the scenarios read (a 200-line paste, coloured; a blog of 50 posts) and the
+    scenarios, as (name, URL, wrk script); and the paste's id."""
+    code_post = request(base + "/api/posts", pastes.ours(pastes.sample()))["data"]
+    coloured(env, f"{base}/{code_post['id']}")
+    token = request(base + "/api/auth/signup", {"alias": "bench", "pass": "benchmark"})[
+        "data"
+    ]["access_token"]
+    for n in range(50):
+        body = f"Paragraph {n} of a #bench blog. " * 20
+        request(
+            base + "/api/collections/bench/posts",
+            {"title": f"Post {n}", "body": body},
+            token,
+        )
+    lua = Path(tmp) / "post.lua"
+    lua.write_text(POST_LUA)
+    scenarios = [
+        ("page /{id} (200-line code post)", f"{base}/{code_post['id']}", None),
+        ("raw /{id}.txt", f"{base}/{code_post['id']}.txt", None),
+        ("API GET /api/posts/{id}", f"{base}/api/posts/{code_post['id']}", None),
+        ("blog homepage, 50 posts", f"{base}/bench/", None),
+        ("API POST /api/posts", f"{base}/api/posts", lua),
+        ("API POST /api/posts, 200-line paste", f"{base}/api/posts",
+         pastes.script(tmp, "paste")),
+    ]
+    for label, path in (
+        ("page /{id}", f"/{code_post['id']}"),
+        ("raw /{id}.txt", f"/{code_post['id']}.txt"),
+        ("API GET /api/posts/{id}", f"/api/posts/{code_post['id']}"),
+    ):
+        script = revalidation(base + path, tmp, f"r{len(scenarios)}")
+        scenarios.append((f"304 {label}", base + path, script))
+    return scenarios, code_post["id"]
+
+
+def on_postgres(env: dict, tmp: str, measure, sqlite: dict[str, float]) -> None:
+    """The read scenarios again on a throwaway PostgreSQL cluster on loopback
+    (scripts/pg-test-server), each with its ratio to the SQLite figure of this run."""
+    server_script = str(ROOT / "scripts" / "pg-test-server")
+    started = subprocess.run(["bash", server_script, "start"], cwd=ROOT, check=True,
+                             capture_output=True, text=True)
+    try:
+        pg_env = {**env, "DATABASE_URL": started.stdout.strip().splitlines()[-1],
+                  "INSTANCE_PATH": str(Path(tmp) / "postgres")}
+        migrate(pg_env)
+        server, base = serve("wsgi:app", pg_env)
+        try:
+            scenarios, _ = setup(base, pg_env, tmp)
+            for name, url, script in scenarios:
+                if "POST" not in name:
+                    rps = measure(f"PostgreSQL: {name}", url, script)
+                    print(f"{'':40} {rps / sqlite[name]:>10.2f}x of SQLite", flush=True)
+        finally:
+            server.terminate()
+            server.wait(timeout=10)
+    finally:
+        subprocess.run(["bash", server_script, "stop"], cwd=ROOT, check=True,
+                       capture_output=True)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seconds", type=int, default=10)
@@ -144,6 +193,14 @@ def main() -> None:
         "--deep", default="", metavar="N,N",
         help="instead: what building a blog's page 1, a middle page and its last page costs "
         "at these sizes (e.g. 1000,100000)",
+    )
+    parser.add_argument(
+        "--peers", action="store_true",
+        help="instead: creating a paste, pinnwand's rate and ours side by side",
+    )
+    parser.add_argument(
+        "--postgres", action="store_true",
+        help="then the reads on a throwaway PostgreSQL, with their ratio to SQLite's",
     )
     parser.add_argument("--preload", action="store_true", help="with --memory: gunicorn --preload")
     parser.add_argument("--workers", type=int, default=1, help="with --memory: gunicorn workers")
@@ -167,7 +224,7 @@ def main() -> None:
         print(f"{'scenario':40} {'req/s':>10} {'ceiling':>8} {'p99':>10} {'range':>14}")
         ceiling: list[float] = []  # the empty app's figure, measured first
 
-        def measure(name: str, url: str, script: Path | None = None) -> None:
+        def measure(name: str, url: str, script: Path | None = None) -> float:
             runs = sorted(
                 run_wrk(url, args.seconds, args.connections, script) for _ in range(args.runs)
             )
@@ -176,6 +233,7 @@ def main() -> None:
             ratio = f"{rps / ceiling[0]:.2f}x"
             spread = f"{runs[0][0]:.0f}-{runs[-1][0]:.0f}"
             print(f"{name:40} {rps:>10.0f} {ratio:>8} {p99:>10} {spread:>14}", flush=True)
+            return rps
 
         floor, base = serve("bench.floor:app", env)
         try:
@@ -185,44 +243,19 @@ def main() -> None:
             floor.wait(timeout=10)
         server, base = serve("wsgi:app", env)
         try:
-            code = "\n".join(
-                f"def function_{i}(x):\n    return x * {i}  # line {i}" for i in range(100)
-            )
-            code_post = request(base + "/api/posts", {"body": code, "font": "code"})["data"]
-            token = request(base + "/api/auth/signup", {"alias": "bench", "pass": "benchmark"})[
-                "data"
-            ]["access_token"]
-            for n in range(50):
-                body = f"Paragraph {n} of a #bench blog. " * 20
-                request(
-                    base + "/api/collections/bench/posts",
-                    {"title": f"Post {n}", "body": body},
-                    token,
-                )
-            lua = Path(tmp) / "post.lua"
-            lua.write_text(POST_LUA)
-            scenarios = [
-                ("page /{id} (200-line code post)", f"{base}/{code_post['id']}", None),
-                ("raw /{id}.txt", f"{base}/{code_post['id']}.txt", None),
-                ("API GET /api/posts/{id}", f"{base}/api/posts/{code_post['id']}", None),
-                ("blog homepage, 50 posts", f"{base}/bench/", None),
-                ("API POST /api/posts", f"{base}/api/posts", lua),
-            ]
-            for label, path in (
-                ("page /{id}", f"/{code_post['id']}"),
-                ("raw /{id}.txt", f"/{code_post['id']}.txt"),
-                ("API GET /api/posts/{id}", f"/api/posts/{code_post['id']}"),
-            ):
-                script = revalidation(base + path, tmp, f"r{len(scenarios)}")
-                scenarios.append((f"304 {label}", base + path, script))
-            for name, url, script in scenarios:
-                measure(name, url, script)
+            if args.peers:
+                peers.measure(tmp, base, measure)
+                return
+            scenarios, post_id = setup(base, env, tmp)
+            figures = {name: measure(name, url, script) for name, url, script in scenarios}
             for total in [int(n) for n in args.scale.split(",") if n]:
                 grow(env, total)
-                measure(f"API GET at {total} posts", f"{base}/api/posts/{code_post['id']}", None)
+                measure(f"API GET at {total} posts", f"{base}/api/posts/{post_id}", None)
         finally:
             server.terminate()
             server.wait(timeout=10)
+        if args.postgres:
+            on_postgres(env, tmp, measure, figures)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ from writeas.http import conditional, errors, request_guards
 from writeas.http.cache_headers import add_cache_headers
 from writeas.http.security_headers import add_security_headers
 from writeas.reads import content_versions
-from writeas.services import mail, newsletters
+from writeas.services import highlighting, mail, newsletters
 from writeas.settings import PROJECT_ROOT, Settings
 from writeas.web import assets, templating
 from writeas.web import blueprints as web_blueprints
@@ -63,6 +63,7 @@ def create_app(settings: Settings | None = None) -> Flask:
     content_versions.track()
     federation_keys.track()
     federation_outbox.track()
+    highlighting.track()
     mail.track()
     newsletters.track()
     with app.app_context():

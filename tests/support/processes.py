@@ -21,7 +21,8 @@ def environment(database_url: str, **settings: str) -> dict:
 
 def start_consumer(env: dict, workers: int = 2) -> subprocess.Popen:
     return subprocess.Popen(
-        [str(BIN / "huey_consumer"), "writeas.worker.huey", "-w", str(workers), "-k", "thread"],
+        [str(BIN / "huey_consumer"), "writeas.worker.huey", "-w", str(workers), "-k", "thread",
+         "-m", "0.5"],
         cwd=ROOT,
         env=env,
         stdout=subprocess.DEVNULL,

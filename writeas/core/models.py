@@ -166,6 +166,10 @@ class Post(db.Model):
         Index("ix_posts_owner_created", "owner_id", "created"),
         Index("ix_posts_collection_created", "collection_id", "created", "seq"),
         Index("ix_posts_seq", "seq"),
+        Index(
+            "ix_posts_highlight_due", "highlight_due",
+            sqlite_where=text("highlight_due"), postgresql_where=text("highlight_due"),
+        ),
         UniqueConstraint("owner_id", "import_key", name="uq_posts_owner_import_key"),
     )
 
@@ -210,6 +214,11 @@ class Post(db.Model):
     # Set on imported posts: the source post's identity (see `services.import_sources`),
     # unique per owner, so importing the same export again finds the post, not a copy.
     import_key: Mapped[str | None] = mapped_column(String(64))
+    # A long paste's colours are the worker's job (`services.highlighting`): until it is
+    # done, `body_html` holds the paste's numbered lines without them.
+    highlight_due: Mapped[bool] = mapped_column(
+        Boolean, nullable=False, default=False, server_default=text("false")
+    )
 
     owner: Mapped[User | None] = relationship()
     collection: Mapped[Collection | None] = relationship()

@@ -6,8 +6,9 @@ hosts share one queue. `HUEY_IMMEDIATE=true` runs tasks in the calling process (
 The queue only carries delivery ids: the database says what each delivery is and whether
 it still needs doing, so a lost or repeated message can neither drop nor double a post.
 It carries federation's work too (fanning an activity out, delivering it to one inbox),
-email (sending one `outgoing_mail` row) and import jobs (`services.imports`): one queue
-and one sweep for all the work done outside requests.
+email (sending one `outgoing_mail` row), import jobs (`services.imports`) and long
+pastes' highlighting (`services.highlighting`): one queue and one sweep for all the work
+done outside requests.
 
 Each app has one queue, built from its settings on first use. Its tasks run in that app's
 context; the web side only enqueues. The consumer runs `huey_consumer writeas.worker.huey`
@@ -26,7 +27,7 @@ from sqlalchemy.orm import Session
 from writeas.crossposting import delivery
 from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
-from writeas.services import imports, mail_sending, newsletters
+from writeas.services import highlighting, imports, mail_sending, newsletters
 from writeas.services.mail import MADE as MAIL_MADE
 
 if TYPE_CHECKING:
@@ -61,6 +62,7 @@ class Queue:
         self._import = huey.task(name="import")(self._run_import)
         self._mail = huey.task(name="mail")(self._run_mail)
         self._newsletter = huey.task(name="newsletter")(self._run_newsletter)
+        self._highlight = huey.task(name="highlight")(self._run_highlight)
         huey.periodic_task(crontab(minute="*"), name="sweep")(self.sweep)
         return huey
 
@@ -132,6 +134,14 @@ class Queue:
         with self._context():
             newsletters.fan_out(post_id)
 
+    def enqueue_highlight(self, post_id: str) -> None:
+        _ = self.huey
+        self._highlight(post_id)
+
+    def _run_highlight(self, post_id: str) -> None:
+        with self._context():
+            highlighting.run(post_id)
+
     def sweep(self) -> int:
         with self._context():
             crossposts = delivery.sweep(self.enqueue_delivery)
@@ -139,6 +149,8 @@ class Queue:
                 self.enqueue_import(job_id)
             for post_id in newsletters.due():
                 self.enqueue_newsletter(post_id)
+            for post_id in highlighting.due():
+                self.enqueue_highlight(post_id)
             mail = mail_sending.sweep(self.enqueue_mail)
             return crossposts + mail + federation.sweep(
                 self._run_fan_out, self.enqueue_federation
@@ -150,6 +162,7 @@ class Queue:
         self._after_commit(session, MADE, "federation_pending", self.enqueue_fan_out)
         self._after_commit(session, newsletters.DUE, "newsletter_pending", self.enqueue_newsletter)
         self._after_commit(session, MAIL_MADE, "mail_pending", self.enqueue_mail)
+        self._after_commit(session, highlighting.DUE, "highlight_pending", self.enqueue_highlight)
 
     def _after_commit(self, session: Session, key: str, pending: str, enqueue) -> None:
         made = session.info.pop(key, None)
@@ -169,6 +182,8 @@ class Queue:
             self._run_newsletter(post_id)  # its emails join mail_pending
         for mail_id in g.pop("mail_pending", ()):
             self._run_mail(mail_id)
+        for post_id in g.pop("highlight_pending", ()):
+            self._run_highlight(post_id)
         return response
 
 
@@ -180,7 +195,9 @@ def track(app: Flask) -> None:
 
 
 def _committed(session: Session) -> None:
-    noted = any(key in session.info for key in (MADE, MAIL_MADE, newsletters.DUE))
+    noted = any(
+        key in session.info for key in (MADE, MAIL_MADE, newsletters.DUE, highlighting.DUE)
+    )
     if noted and has_app_context() and EXTENSION in current_app.extensions:
         current().committed(session)
 

@@ -19,11 +19,11 @@ from writeas.core.errors import ServiceError
 from writeas.core.models import NEWEST_FIRST, Collection, Post, PostImage, PostTag, User
 from writeas.reads import content_versions
 from writeas.reads.snapshots import PostSnapshot
-from writeas.services import media, payload
+from writeas.services import highlighting, media, payload
 from writeas.services.visibility import POST_NOT_FOUND, Reader, check_post
 from writeas.text import appearance, slugs
 from writeas.text.extraction import extract_excerpt, extract_hashtags, extract_title
-from writeas.text.rendering import render_post
+from writeas.text.rendering import highlight_deferred, render_plain, render_post
 
 TITLE_MAX = 1000
 CLAIM_MAX = 1000
@@ -39,7 +39,12 @@ def derive(post: Post) -> None:
     tag_base = f"/{post.collection.alias}/" if post.collection is not None else None
     shown = media.images_shown(post.body)
     sizes = {image.id: (image.width, image.height) for image in shown}
-    post.body_html = render_post(post.body, post.appearance, tag_base, sizes)
+    post.highlight_due = highlight_deferred(post.body, post.appearance)
+    if post.highlight_due:
+        post.body_html = render_plain(post.body)
+        highlighting.note(post)
+    else:
+        post.body_html = render_post(post.body, post.appearance, tag_base, sizes)
     linked = {row.media_id: row for row in post.image_rows}
     post.image_rows = [linked.get(image.id) or PostImage(media_id=image.id) for image in shown]
     existing = {row.tag: row for row in post.tag_rows}
