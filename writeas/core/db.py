@@ -3,7 +3,7 @@
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm import DeclarativeBase, Session
 
 
 class Base(DeclarativeBase):
@@ -28,6 +28,24 @@ INSERTED_POSTS = "inserted_posts"
 
 def note_inserted(session, post) -> None:
     session.info.setdefault(INSERTED_POSTS, []).append(post)
+
+
+# What the layers note on a session for after its commit (mail to send, posts to federate
+# or colour): a transaction that rolls back wrote none of it, so its notes go with it.
+_NOTES: set[str] = set()
+
+
+def forget_on_rollback(*keys: str) -> None:
+    """Drop these `session.info` keys whenever a transaction rolls back (one listener, once
+    per process, however many apps or layers ask)."""
+    _NOTES.update(keys)
+    if not event.contains(Session, "after_rollback", _forget_notes):
+        event.listen(Session, "after_rollback", _forget_notes)
+
+
+def _forget_notes(session: Session) -> None:
+    for key in _NOTES:
+        session.info.pop(key, None)
 
 
 def configure_sqlite(engine: Engine, busy_timeout_ms: int) -> None:

@@ -14,7 +14,7 @@ from sqlalchemy import event, insert, inspect, select
 from sqlalchemy.orm import Session
 
 from writeas.core.clock import utcnow
-from writeas.core.db import INSERTED_POSTS
+from writeas.core.db import INSERTED_POSTS, forget_on_rollback
 from writeas.core.enums import Visibility
 from writeas.core.models import Activity, Collection, FederatedObject, Follower, Post
 from writeas.core.tokens import new_uid
@@ -37,15 +37,10 @@ FEDERATED_BLOGS = (Visibility.PUBLIC, Visibility.UNLISTED)
 
 
 def track() -> None:
-    listeners = (("before_flush", _noted), ("before_commit", _plan), ("after_rollback", _forget))
-    for name, listener in listeners:
+    for name, listener in (("before_flush", _noted), ("before_commit", _plan)):
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener)
-
-
-def _forget(session: Session) -> None:
-    for key in (POSTS, BLOGS, GONE, MADE, INSERTED_POSTS):
-        session.info.pop(key, None)
+    forget_on_rollback(POSTS, BLOGS, GONE, MADE, INSERTED_POSTS)
 
 
 def _changed(obj, names) -> bool:

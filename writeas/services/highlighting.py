@@ -10,10 +10,9 @@ page and ETag of the plain view goes stale at once. Losing the task loses nothin
 sweep finds every post still due.
 """
 
-from sqlalchemy import event, select, update
-from sqlalchemy.orm import Session
+from sqlalchemy import select, update
 
-from writeas.core.db import db
+from writeas.core.db import db, forget_on_rollback
 from writeas.core.models import Post
 from writeas.reads import content_versions
 from writeas.text.rendering import render_code
@@ -23,12 +22,7 @@ DUE = "highlight.due"
 
 def track() -> None:
     """Forget the posts of a transaction that rolled back: they were never written."""
-    if not event.contains(Session, "after_rollback", _forget):
-        event.listen(Session, "after_rollback", _forget)
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(DUE, None)
+    forget_on_rollback(DUE)
 
 
 def note(post: Post) -> None:

@@ -7,11 +7,9 @@ from email.utils import parseaddr
 from urllib.parse import urlsplit
 
 from flask import has_request_context, request
-from sqlalchemy import event
-from sqlalchemy.orm import Session
 
 from writeas import settings
-from writeas.core.db import db
+from writeas.core.db import db, forget_on_rollback
 from writeas.core.models import OutgoingMail
 
 MADE = "mail.made"
@@ -20,12 +18,7 @@ NOT_CONFIGURED = "Email isn't configured on this site (SMTP_HOST is not set)."
 
 def track() -> None:
     """Forget the mail of a transaction that rolled back: its rows never existed."""
-    if not event.contains(Session, "after_rollback", _forget):
-        event.listen(Session, "after_rollback", _forget)
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(MADE, None)
+    forget_on_rollback(MADE)
 
 
 def configured() -> bool:

@@ -29,7 +29,7 @@ from sqlalchemy.orm import Session
 
 from writeas import settings
 from writeas.core.clock import utcnow
-from writeas.core.db import INSERTED_POSTS, db
+from writeas.core.db import INSERTED_POSTS, db, forget_on_rollback
 from writeas.core.enums import Visibility
 from writeas.core.errors import ServiceError
 from writeas.core.models import Collection, NewsletterIssue, Post, Subscriber
@@ -54,16 +54,11 @@ BAD_LINK = "This link is not valid (the subscription may have been removed)."
 def track() -> None:
     """Listen to every session. `before_commit` goes first (`insert=True`): it must read
     the posts written with a plain INSERT before federation's planner takes them."""
-    listeners = (("before_flush", _noted, False), ("before_commit", _plan, True),
-                 ("after_rollback", _forget, False))
+    listeners = (("before_flush", _noted, False), ("before_commit", _plan, True))
     for name, listener, first in listeners:
         if not event.contains(Session, name, listener):
             event.listen(Session, name, listener, insert=first)
-
-
-def _forget(session: Session) -> None:
-    session.info.pop(NOTED, None)
-    session.info.pop(DUE, None)
+    forget_on_rollback(NOTED, DUE)
 
 
 def _noted(session: Session, _context, _instances) -> None:
