@@ -3,6 +3,7 @@ answer is the app's own answer to the same request, header for header and byte f
 (an API read differs only in the view count, which each read moves by one)."""
 
 import io
+import json
 import re
 
 import pytest
@@ -91,3 +92,40 @@ def test_the_fronts_api_read_is_the_apps_but_for_the_view_count(app, both, publi
     assert app_body == body.replace(b'"views":%d' % counted, b'"views":%d' % (counted + 1))
     assert b"\\u00fcn\\u00ef" in body  # ASCII-escaped, as Flask's JSON provider writes it
     assert reads.EXTENSION in app.extensions
+
+
+def test_a_kept_api_answer_counts_every_read(app, both, api):
+    """The front keeps the API read's bytes either side of its view count; each answer
+    carries the count as it stands, even when the post's own text holds the number used
+    to find where the count goes."""
+    front, app_alone = both
+    for body in ("Counted.", "Numbers: -7319024611857 and 1."):
+        post_id = api.publish(body=body)["id"]
+        path = f"/api/posts/{post_id}"
+        counts = []
+        for _ in range(4):
+            status, _headers, raw = call(front, path)
+            assert status == "200 OK"
+            data = json.loads(raw)["data"]
+            assert data["body"] == body
+            counts.append(data["views"])
+        assert counts == [counts[0] + n for n in range(4)]
+        assert json.loads(call(app_alone, path)[2])["data"]["views"] == counts[-1] + 1
+
+
+def test_a_write_anywhere_makes_the_front_read_again(app, both, api):
+    """What the front kept holds only until the next commit, by any connection: here a
+    Core UPDATE from outside every request, which no hook of ours sees."""
+    front, _app_alone = both
+    post_id = api.publish(body="Before.")["id"]
+    path = f"/{post_id}.txt"
+    assert call(front, path)[2] == call(front, path)[2] == b"Before."
+    with app.app_context():
+        from sqlalchemy import update
+
+        from writeas.core.db import db
+        from writeas.core.models import Post
+
+        db.session.execute(update(Post).where(Post.id == post_id).values(body="After."))
+        db.session.commit()
+    assert call(front, path)[2] == b"After."

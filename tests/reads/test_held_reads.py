@@ -3,6 +3,8 @@ never hold a transaction open between reads, must see every commit at once, and 
 survive the database dropping it."""
 
 import os
+import subprocess
+import sys
 
 from sqlalchemy import text
 
@@ -86,3 +88,40 @@ def test_a_forked_child_reads_on_its_own_connection_and_leaves_the_parents(api, 
     cursor = parents.cursor()
     cursor.execute("SELECT 1")
     assert cursor.fetchone()[0] == 1
+
+
+def test_the_generation_moves_with_every_commit_from_anywhere(api, app):
+    """What the front's kept answers are checked against: unchanged while nothing is
+    written, moved by a commit from another connection, from another process, and after a
+    checkpoint that starts the WAL afresh."""
+    api.publish(body="Something to read")
+    with app.app_context():
+        engine = db.engine
+        if engine.dialect.name != "sqlite":
+            assert snapshots.generation(engine) is None  # every read asks for its row
+            return
+        path = engine.url.database
+        seen = [snapshots.generation(engine), snapshots.generation(engine)]
+        assert snapshots._held.wal_index is not None  # read from shared memory from now on
+        assert seen[-1] == snapshots.generation(engine)
+
+        def moved():
+            now = snapshots.generation(engine)
+            assert now is not None and now not in seen
+            seen.append(now)
+
+        with engine.begin() as other:
+            other.execute(text("UPDATE posts SET views = views + 1"))
+        moved()
+        code = (
+            "import sqlite3, sys; c = sqlite3.connect(sys.argv[1]); "
+            "c.execute('UPDATE posts SET views = views + 1'); c.commit()"
+        )
+        subprocess.run([sys.executable, "-c", code, path], check=True)
+        moved()
+        with engine.connect() as other:
+            other.execute(text("PRAGMA wal_checkpoint(TRUNCATE)"))
+        with engine.begin() as other:
+            other.execute(text("UPDATE posts SET views = views + 1"))
+        moved()
+        assert snapshots.generation(engine) == seen[-1]

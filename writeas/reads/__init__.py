@@ -30,6 +30,8 @@ class Reads:
         self._app = app
         self.views = ViewCounter(app, view_flush_seconds)
         self.pages = PageCache(page_cache_bytes)
+        # Ready answers (`writeas.front`): a page's bytes a second time, so half as much.
+        self.answers = PageCache(page_cache_bytes // 2)
 
     @cached_property
     def engine(self):
@@ -46,6 +48,9 @@ class Reads:
 
     def blog(self, alias: str) -> snapshots.BlogSnapshot | None:
         return snapshots.blog(alias, self.engine)
+
+    def generation(self) -> tuple[int, int] | None:
+        return snapshots.generation(self.engine)
 
     def body_html(self, post_id: str) -> str:
         return snapshots.body_html(post_id, self.engine)

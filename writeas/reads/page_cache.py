@@ -19,16 +19,22 @@ class PageCache:
         self._lock = threading.Lock()
 
     def get(self, key: tuple) -> Any:
+        entry = self.entry(key)
+        return None if entry is None else entry[0]
+
+    def entry(self, key: tuple) -> tuple[Any, datetime | None] | None:
+        """(value, until when it holds) for a live entry: what is made from it holds no
+        longer than it does."""
         with self._lock:
             entry = self._entries.get(key)
             if entry is None:
                 return None
-            value, expires = entry
+            expires = entry[1]
             if expires is not None and utcnow() >= expires:
                 self._drop(key)
                 return None
             self._entries.move_to_end(key)
-            return value
+            return entry
 
     def put(self, key: tuple, value: Any, expires: datetime | None = None) -> None:
         if len(value) > self._max_chars // 4:

@@ -9,6 +9,7 @@ snapshot can't be changed or saved, so nothing written can go through one by mis
 """
 
 import contextlib
+import itertools
 import os
 import threading
 from dataclasses import dataclass
@@ -18,6 +19,7 @@ from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
 from writeas.core.models import Collection, Post
+from writeas.reads.wal_index import WalIndex
 
 
 @dataclass(frozen=True, slots=True)
@@ -114,10 +116,14 @@ class _Held(threading.local):
 
     engine = None
     connection = None  # the driver's own connection
+    serial = 0  # which connection it is: `generation`s of different ones don't compare
+    wal_index: WalIndex | None = None  # its database's, while it is open in WAL mode
+    looked_for_index = 0  # the serial of the connection `wal_index` was last looked for
 
 
 _held = _Held()
 _inherited: list = []
+_serials = itertools.count(1)
 
 
 def _run(engine, sql: str, arguments) -> tuple | None:
@@ -127,6 +133,7 @@ def _run(engine, sql: str, arguments) -> tuple | None:
         pooled.detach()
         engine.dialect.set_isolation_level(pooled.dbapi_connection, "AUTOCOMMIT")
         _held.engine, _held.connection = engine, pooled.dbapi_connection
+        _held.serial = next(_serials)
     try:
         cursor = _held.connection.cursor()
         cursor.execute(sql, arguments)
@@ -140,6 +147,9 @@ def _run(engine, sql: str, arguments) -> tuple | None:
 
 def _discard() -> None:
     connection, _held.connection, _held.engine = _held.connection, None, None
+    index, _held.wal_index = _held.wal_index, None
+    if index is not None:
+        index.close()
     if connection is not None:
         with contextlib.suppress(Exception):  # already broken; it is being thrown away
             connection.close()
@@ -150,10 +160,50 @@ def _after_fork() -> None:
     end the parent's session too): it is kept, unused, for the child's lifetime."""
     if _held.connection is not None:
         _inherited.append(_held.connection)
-    _held.engine = _held.connection = None
+    _held.engine = _held.connection = _held.wal_index = None
 
 
 os.register_at_fork(after_in_child=_after_fork)
+
+
+def generation(engine: Engine) -> tuple | None:
+    """A value that moves whenever anything commits to the database, from any connection
+    of any process, so an answer made under it can be given again, without a query, for
+    as long as it holds. With which held connection it was read (values of different
+    ones don't compare), and then: in WAL mode, the WAL-index header (`wal_index`), which
+    costs no system call; else SQLite's `data_version` on the held connection (it counts
+    every other connection's commits, and the held one never writes). None when there is
+    no such value to trust: on PostgreSQL, which has no such counter (every read asks for
+    its row), or while a writer is half-way through the header."""
+    if engine.dialect.name != "sqlite":
+        return None
+    index = _held.wal_index
+    if index is not None and _held.engine is engine:
+        header = index.header()
+        return None if header is None else (_held.serial, header)
+    try:
+        row = _run(engine, "PRAGMA data_version", ())
+        if _held.looked_for_index != _held.serial:
+            _held.looked_for_index = _held.serial
+            _held.wal_index = _wal_index(engine)
+    except engine.dialect.loaded_dbapi.Error:
+        return None
+    return _held.serial, row[0]
+
+
+def _wal_index(engine: Engine) -> WalIndex | None:
+    """The held connection's WAL-index, mapped while the connection is open: an open
+    connection keeps its database's `-shm` file from being removed or replaced. None
+    unless the database is a file in WAL mode (nothing else can change that while a
+    connection is open)."""
+    mode = _run(engine, "PRAGMA journal_mode", ())
+    path = _run(engine, "PRAGMA database_list", ())
+    if mode is None or mode[0].lower() != "wal" or path is None or not path[2]:
+        return None
+    try:
+        return WalIndex(path[2])
+    except (OSError, ValueError):
+        return None
 
 
 _BLOG_COLUMNS = [getattr(Collection, name) for name in BlogSnapshot.__slots__]

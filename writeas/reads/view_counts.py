@@ -9,6 +9,7 @@ interval's counts (views are statistics, not acknowledged writes).
 
 import atexit
 import logging
+import os
 import threading
 from collections import Counter
 
@@ -29,11 +30,19 @@ class ViewCounter:
         self._wake = threading.Event()
         self._thread: threading.Thread | None = None
         atexit.register(self.flush)
+        # A forked child has none of its parent's threads: it starts its own flusher (and
+        # counts from nothing: the parent flushes what it had).
+        os.register_at_fork(after_in_child=self._forked)
+
+    def _forked(self) -> None:
+        self._lock = threading.Lock()
+        self._pending = Counter()
+        self._thread = None
 
     def record(self, post_id: str) -> None:
         with self._lock:
             self._pending[post_id] += 1
-            if self._thread is None or not self._thread.is_alive():
+            if self._thread is None:
                 self._thread = threading.Thread(target=self._run, name="view-counter", daemon=True)
                 self._thread.start()
 
