@@ -20,7 +20,11 @@ grows, with the query plan of the deepest (`deep.py`); and
 
     .venv/bin/python bench/bench.py --peers
 
-creating a 200-line paste, pinnwand's rate beside ours in the same run (`peers.py`).
+creating a 200-line paste, pinnwand's rate beside ours in the same run (`peers.py`); and
+
+    .venv/bin/python bench/bench.py --mixed [--seconds 10] [--workers 4]
+
+reads' p50 and p99 with no writes, then with one request in ten a write (`load.py --p99`).
 `--postgres` runs the reads again on a throwaway PostgreSQL on loopback
 (`scripts/pg-test-server`) and gives each as a ratio to SQLite's figure.
 """
@@ -37,6 +41,7 @@ import urllib.request
 from pathlib import Path
 
 import deep
+import load
 import memory
 import pastes
 import peers
@@ -202,15 +207,26 @@ def main() -> None:
         "--postgres", action="store_true",
         help="then the reads on a throwaway PostgreSQL, with their ratio to SQLite's",
     )
+    parser.add_argument(
+        "--mixed", action="store_true",
+        help="instead: reads' p99 with no writes and with 10%% writes (load.py --p99)",
+    )
     parser.add_argument("--preload", action="store_true", help="with --memory: gunicorn --preload")
-    parser.add_argument("--workers", type=int, default=1, help="with --memory: gunicorn workers")
+    parser.add_argument(
+        "--workers", type=int, default=0,
+        help="gunicorn workers, with --memory (default 1) or --mixed (default 4)",
+    )
     args = parser.parse_args()
+    if args.mixed:
+        with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
+            env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
+            sys.exit(load.p99(args.seconds, args.connections, args.workers or 4, env))
     if args.memory or args.deep:
         with tempfile.TemporaryDirectory(prefix="writeas-bench-") as tmp:
             env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
             migrate(env)
             if args.memory:
-                memory.measure(env, args.memory, args.preload, args.workers)
+                memory.measure(env, args.memory, args.preload, args.workers or 1)
             else:
                 flask(env, "user", "create", "deep", "--password", "benchmark")
                 deep.measure(env, "deep", [int(n) for n in args.deep.split(",")])

@@ -1,6 +1,7 @@
 """A mixed read/write load against gunicorn, then a check that nothing acknowledged was lost.
 
     .venv/bin/python bench/load.py [--seconds 20] [--threads 16] [--workers 4] [--kill-every 0]
+    .venv/bin/python bench/load.py --p99 [--seconds 20] [--threads 16] [--workers 4]
 
 Starts gunicorn (several workers) on a fresh migrated database — a SQLite file in a temp
 dir, or the PostgreSQL in DATABASE_URL — and for a fixed time runs threads that publish,
@@ -10,6 +11,10 @@ acknowledged delete must be gone, and there must have been no 5xx and no "databa
 locked". `--kill-every N` SIGKILLs a random gunicorn worker every N seconds (a fault
 test: requests in flight on it fail, and are then not counted as acknowledged). Exits 1
 on any violation. Its loops are bounded by time and count, and it only talks to loopback.
+
+`--p99` (also `bench.py --mixed`) asks what writes do to reads: on a database seeded with
+posts, the reads' p50 and p99 with no writes, then under 90% reads and 10% writes (creates
+and edits), and the ratio of the two p99s; the same check for lost writes follows.
 """
 
 import argparse
@@ -29,6 +34,9 @@ from pathlib import Path
 
 from serving import BIN, ROOT, free_port, migrate
 
+MIXED = (0.3, 0.8, 0.92)  # cumulative shares: creates, reads, edits; the rest deletes
+READS_ONLY = (0.0, 1.0, 1.0)
+NINETY_TEN = (0.05, 0.95, 1.0)
 WORDS = "lorem ipsum dolor sit amet ünïcode 日本語 émoji 🎉 #tag code `x` **bold**".split()
 
 
@@ -43,6 +51,7 @@ class Ledger:
     maybe_deleted: set[str] = field(default_factory=set)
     statuses: dict[int, int] = field(default_factory=dict)
     errors: list[str] = field(default_factory=list)
+    read_seconds: list[float] = field(default_factory=list)
     requests: int = 0
 
     def count(self, status: int) -> None:
@@ -81,12 +90,14 @@ def text() -> str:
     return " ".join(random.choice(WORDS) for _ in range(random.randint(3, 60)))  # noqa: S311
 
 
-def worker(port: int, ledger: Ledger, deadline: float) -> None:
+def worker(port: int, ledger: Ledger, deadline: float, shares=MIXED, mine=None) -> None:
+    """Requests in `shares` until `deadline`, on the posts this thread made (`mine`)."""
     client = Client(port)
-    mine: list[str] = []
+    mine = list(mine or [])
+    creates, reads, edits = shares
     while time.monotonic() < deadline:
         roll = random.random()  # noqa: S311
-        if roll < 0.3 or not mine:
+        if roll < creates or not mine:
             body = text()
             status, reply = client.call("POST", "/api/posts", {"body": body})
             if 200 <= status < 300:
@@ -95,11 +106,14 @@ def worker(port: int, ledger: Ledger, deadline: float) -> None:
                     ledger.bodies[post["id"]] = {body}
                     ledger.tokens[post["id"]] = post["token"]
                 mine.append(post["id"])
-        elif roll < 0.8:
+        elif roll < reads:
             post_id = random.choice(mine)  # noqa: S311
-            path = f"/api/posts/{post_id}" if roll < 0.6 else f"/{post_id}"
+            path = f"/api/posts/{post_id}" if random.random() < 0.5 else f"/{post_id}"  # noqa: S311
+            started = time.perf_counter()
             status, _ = client.call("GET", path)
-        elif roll < 0.92:
+            with ledger.lock:
+                ledger.read_seconds.append(time.perf_counter() - started)
+        elif roll < edits:
             post_id = random.choice(mine)  # noqa: S311
             body = text()
             status, _ = client.call(
@@ -175,14 +189,72 @@ def start_server(env: dict, workers: int, port: int | None = None) -> tuple[subp
     raise SystemExit("gunicorn did not start")
 
 
+def started(threads: int, port: int, ledger: Ledger, seconds: float, shares, seeds) -> list:
+    """`threads` workers running for `seconds`, thread n on `seeds[n]`'s posts."""
+    deadline = time.monotonic() + seconds
+    pool = [
+        threading.Thread(target=worker, args=(port, ledger, deadline, shares, seeds[n]))
+        for n in range(threads)
+    ]
+    for thread in pool:
+        thread.start()
+    return pool
+
+
+def percentile(seconds: list[float], share: float) -> float:
+    ordered = sorted(seconds)
+    return ordered[min(len(ordered) - 1, int(share * len(ordered)))] * 1000
+
+
+def p99(seconds: float, threads: int, workers: int, env: dict) -> int:
+    """Reads' p50 and p99 with no writes, then with one request in ten a write."""
+    migrate(env)
+    server, port = start_server(env, workers)
+    ledger = Ledger()
+    try:
+        seeder = Client(port)
+        seeds = []
+        for _thread in range(threads):
+            made = []
+            for _post in range(20):
+                body = text()
+                status, reply = seeder.call("POST", "/api/posts", {"body": body})
+                if status != 201:
+                    raise SystemExit(f"seeding a post answered {status}")
+                post = reply["data"]
+                ledger.bodies[post["id"]], ledger.tokens[post["id"]] = {body}, post["token"]
+                made.append(post["id"])
+            seeds.append(made)
+        figures = {}
+        for name, shares in (("reads only", READS_ONLY), ("90% reads, 10% writes", NINETY_TEN)):
+            ledger.read_seconds = []
+            for thread in started(threads, port, ledger, seconds, shares, seeds):
+                thread.join()
+            times = ledger.read_seconds
+            figures[name] = percentile(times, 0.99)
+            print(f"{name:24} {len(times) / seconds:>7.0f} reads/s   p50 "
+                  f"{percentile(times, 0.5):6.2f} ms   p99 {figures[name]:6.2f} ms", flush=True)
+        ratio = figures["90% reads, 10% writes"] / figures["reads only"]
+        print(f"p99 of reads under writes: {ratio:.2f}x its value with no writes "
+              f"({workers} workers, {threads} clients)")
+        problems = verify(port, ledger) + ledger.errors
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=30)
+    if "database is locked" in log:
+        problems.append("the server logged 'database is locked'")
+    for problem in problems[:20]:
+        print("PROBLEM:", problem)
+    print("OK: nothing acknowledged was lost" if not problems else f"{len(problems)} problems")
+    return 1 if problems else 0
+
+
 def run(seconds: float, threads: int, workers: int, kill_every: float, env: dict) -> int:
     migrate(env)
     server, port = start_server(env, workers)
     ledger = Ledger()
     deadline = time.monotonic() + seconds
-    pool = [threading.Thread(target=worker, args=(port, ledger, deadline)) for _ in range(threads)]
-    for thread in pool:
-        thread.start()
+    pool = started(threads, port, ledger, seconds, MIXED, [[] for _ in range(threads)])
     kills = 0
     try:
         while any(t.is_alive() for t in pool):
@@ -219,9 +291,12 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=16)
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--kill-every", type=float, default=0)
+    parser.add_argument("--p99", action="store_true", help="reads' p99 with and without writes")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory(prefix="writeas-load-") as tmp:
         env = {**os.environ, "INSTANCE_PATH": tmp, "RATELIMIT_ENABLED": "false"}
+        if args.p99:
+            sys.exit(p99(args.seconds, args.threads, args.workers, env))
         sys.exit(run(args.seconds, args.threads, args.workers, args.kill_every, env))
 
 

@@ -68,8 +68,8 @@ class Found:
 @dataclass(frozen=True, slots=True)
 class Ready:
     """An answer ready to give again while `generation` holds: its 304's headers, the
-    same with `Last-Modified`, and its 200's body and whole headers (for the API read,
-    the body's bytes either side of its view count instead)."""
+    same with `Last-Modified` and the security headers, and its 200's body and whole
+    headers (for the API read, the body's bytes either side of its view count instead)."""
 
     generation: tuple | None
     found: Found
@@ -175,9 +175,10 @@ class HotReads:
             ("Vary", vary),
             ("Cache-Control", REVALIDATE if api else self._page_policy()),
             ("ETag", found.tag),
-            *HEADERS,
         ]
-        validated = [*conditional.validator_headers(found.tag, found.modified)[1:], *headers]
+        validated = [
+            *conditional.validator_headers(found.tag, found.modified)[1:], *headers, *HEADERS
+        ]
         if found.text is None:
             return Ready(generation, found, headers, validated, None, None, _around_views(found))
         body = found.text.encode()

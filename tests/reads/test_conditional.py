@@ -29,11 +29,18 @@ def assert_validated(response):
     return tag
 
 
+SECURITY = ("Content-Security-Policy", "X-Content-Type-Options", "Referrer-Policy",
+            "X-Frame-Options")
+
+
 def assert_not_modified(response, tag):
+    """Bodiless, with only what updates the cached answer (RFC 9110 §15.4.5): the 200's
+    own security headers stay in the cache."""
     assert response.status_code == 304, response.data[:200]
     assert response.data == b""
     assert response.headers["ETag"] == tag
     assert "Content-Type" not in response.headers
+    assert not [name for name in SECURITY if name in response.headers]
 
 
 @pytest.fixture
@@ -81,9 +88,11 @@ def test_the_front_answers_the_same_validators_and_the_same_304(app, paths, read
     status, headers, body = hot_answer(app, paths[read])
     assert status.startswith("200") and headers["ETag"] == tag
     assert headers["Last-Modified"] == anonymous(app, paths[read]).headers["Last-Modified"]
+    assert all(name in headers for name in SECURITY)
     status, headers, body = hot_answer(app, paths[read], **{"If-None-Match": tag})
     assert status.startswith("304") and body == b""
     assert headers["ETag"] == tag and "Content-Type" not in headers
+    assert not [name for name in SECURITY if name in headers]
     assert headers["Cache-Control"] == anonymous(app, paths[read]).headers["Cache-Control"]
     assert "Vary" in headers
 
