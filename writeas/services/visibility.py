@@ -6,7 +6,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Protocol
 
-from sqlalchemy import ColumnElement, and_, select
+from sqlalchemy import ColumnElement, and_, literal_column, select
 
 from writeas.core.clock import utcnow
 from writeas.core.enums import Visibility
@@ -136,7 +136,7 @@ def not_shareable(post: Post) -> str | None:
 
 def published_filter(reader: Reader, collection: Collection) -> ColumnElement[bool]:
     """SQL for "posts of this blog the reader may see" (the blog itself already checked)."""
-    live = Post.body != ""
+    live = Post.body != literal_column("''")  # literal: the listed-posts index's own term
     if reader.owns(collection):
         return live
     return and_(live, Post.created <= utcnow())
