@@ -237,16 +237,10 @@ def p99(seconds: float, threads: int, workers: int, env: dict) -> int:
         ratio = figures["90% reads, 10% writes"] / figures["reads only"]
         print(f"p99 of reads under writes: {ratio:.2f}x its value with no writes "
               f"({workers} workers, {threads} clients)")
-        problems = verify(port, ledger) + ledger.errors
-    finally:
-        server.send_signal(signal.SIGTERM)
-        _, log = server.communicate(timeout=30)
-    if "database is locked" in log:
-        problems.append("the server logged 'database is locked'")
-    for problem in problems[:20]:
-        print("PROBLEM:", problem)
-    print("OK: nothing acknowledged was lost" if not problems else f"{len(problems)} problems")
-    return 1 if problems else 0
+    except BaseException:
+        server.kill()
+        raise
+    return verdict(checked(server, port, ledger))
 
 
 def run(seconds: float, threads: int, workers: int, kill_every: float, env: dict) -> int:
@@ -266,12 +260,10 @@ def run(seconds: float, threads: int, workers: int, kill_every: float, env: dict
                     kills += 1
         for thread in pool:
             thread.join()
-        problems = verify(port, ledger) + ledger.errors
-    finally:
-        server.send_signal(signal.SIGTERM)
-        _, log = server.communicate(timeout=30)
-    if "database is locked" in log:
-        problems.append("the server logged 'database is locked'")
+    except BaseException:
+        server.kill()
+        raise
+    problems = checked(server, port, ledger)
     print(
         f"{ledger.requests} requests in {seconds:.0f} s "
         f"({ledger.requests / seconds:.0f}/s) with {threads} clients, {workers} workers, "
@@ -279,6 +271,23 @@ def run(seconds: float, threads: int, workers: int, kill_every: float, env: dict
     )
     print("statuses:", dict(sorted(ledger.statuses.items())))
     print(f"posts acknowledged: {len(ledger.bodies)}, deleted: {len(ledger.deleted)}")
+    return verdict(problems)
+
+
+def checked(server: subprocess.Popen, port: int, ledger: Ledger) -> list[str]:
+    """What went wrong: acknowledged writes that don't read back, 5xx answers, and a
+    locked database in the log of the server, which this stops."""
+    try:
+        problems = verify(port, ledger) + ledger.errors
+    finally:
+        server.send_signal(signal.SIGTERM)
+        _, log = server.communicate(timeout=30)
+    if "database is locked" in log:
+        problems.append("the server logged 'database is locked'")
+    return problems
+
+
+def verdict(problems: list[str]) -> int:
     for problem in problems[:20]:
         print("PROBLEM:", problem)
     print("OK: nothing acknowledged was lost" if not problems else f"{len(problems)} problems")
