@@ -62,3 +62,41 @@ def test_serving_readers_loads_none_of_the_heavy_libraries(make_app, database_ur
     assert seen["statuses"] == [200, 200, 200, 200, 200, 404, 200, 200]
     assert seen["loaded"] == []
     assert seen["adapters"] == []
+
+
+QUEUE = """
+import json, os, sys
+import wsgi
+from werkzeug.test import Client
+from writeas import create_app
+from writeas.settings import Settings
+
+long_paste = "\\n".join(f"def f{n}(x):\\n    return x * {n}" for n in range(150))
+reply = Client(wsgi.app).post("/api/posts", json={"body": long_paste, "font": "code"})
+queued = {"status": reply.status_code, "huey": "huey" in sys.modules,
+          "redis": "redis" in sys.modules, "psycopg": "psycopg" in sys.modules}
+
+# A second app in the same process whose queue is Redis (as the tests build): huey's
+# storage gets its Redis client back. Nothing is sent, so no Redis server is needed.
+with_redis = create_app(Settings.from_environment(
+    {**os.environ, "HUEY_REDIS_URL": "redis://127.0.0.1:9/0"}))
+storage = with_redis.extensions["writeas.queue"].huey.storage
+print(json.dumps({**queued, "second": type(storage).__name__,
+                  "client": type(storage.conn).__name__}))
+"""
+
+
+def test_the_queue_loads_only_the_backend_it_uses(make_app, database_url, tmp_path):
+    """huey's storage module tries Redis's client and psycopg when it is imported (16 MB
+    between them); a worker whose queue is SQLite's gets neither from the first enqueue,
+    and an app built later in the same process with a Redis queue still has Redis."""
+    make_app()
+    env = environment(database_url, INSTANCE_PATH=str(tmp_path / "instance"))
+    env["PYTHONPATH"] = str(ROOT)
+    run = subprocess.run([sys.executable, "-c", QUEUE], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["status"] == 201 and seen["huey"]  # the colours were queued
+    assert seen["redis"] is False
+    assert seen["psycopg"] is database_url.startswith("postgresql")  # SQLAlchemy's, on PG
+    assert seen == {**seen, "second": "RedisStorage", "client": "Redis"}

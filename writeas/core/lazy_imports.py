@@ -13,6 +13,8 @@ locked import system, so every thread sees the module whole.
 """
 
 import importlib
+import sys
+from contextlib import contextmanager
 from types import ModuleType
 
 
@@ -34,3 +36,21 @@ _OWN = frozenset(vars(ModuleType("_")))  # __name__, __doc__, __spec__, …: the
 def lazy(name: str) -> ModuleType:
     """The module `name`, imported when one of its attributes is first read."""
     return _Lazy(name)
+
+
+@contextmanager
+def hidden(names: list[str]):
+    """Within, importing any of `names` that isn't imported yet fails as if it weren't
+    installed. It's for a library that tries its optional backends when it is imported:
+    huey's storage module imports Redis's client and psycopg, 16 MB in a worker whose
+    queue uses neither. A `None` in `sys.modules` is Python's own way to say a module
+    can't be imported; the entries go again on the way out, so a later import works."""
+    blocked = [name for name in names if name not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None
+    try:
+        yield
+    finally:
+        for name in blocked:
+            if sys.modules.get(name, False) is None:
+                del sys.modules[name]

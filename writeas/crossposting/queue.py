@@ -15,6 +15,7 @@ context; the web side only enqueues. The consumer runs `huey_consumer writeas.wo
 (`make run` starts one).
 """
 
+import importlib
 from contextlib import contextmanager
 from functools import cached_property
 from pathlib import Path
@@ -24,6 +25,7 @@ from flask import Flask, current_app, g, has_app_context, has_request_context
 from sqlalchemy import event
 from sqlalchemy.orm import Session
 
+from writeas.core.lazy_imports import hidden
 from writeas.crossposting import delivery
 from writeas.federation import delivery as federation
 from writeas.federation.outbox import MADE
@@ -43,15 +45,21 @@ class Queue:
 
     @cached_property
     def huey(self) -> "huey_api.Huey":
-        # huey (and Redis's client with it) is imported by the first enqueue, so a web
-        # worker that serves only reads never loads it.
-        from huey import MemoryHuey, RedisHuey, SqliteHuey, crontab
-
+        # huey is imported by the first enqueue, so a web worker that serves only reads
+        # never loads it; and without the backends this queue doesn't use.
         settings = self._settings
+        unused = ["psycopg"] if settings.queue_redis_url else ["psycopg", "redis"]
+        with hidden(unused):
+            from huey import Huey, MemoryHuey, SqliteHuey, crontab, storage
+
+        if settings.queue_redis_url and storage.Redis is None:
+            # An earlier app in this process (the tests build many) had no use for Redis:
+            # its storage classes are made again, now with Redis's client.
+            importlib.reload(storage)
         if settings.huey_immediate:
             huey = MemoryHuey("writeas", immediate=True)
         elif settings.queue_redis_url:
-            huey = RedisHuey("writeas", url=settings.queue_redis_url)
+            huey = Huey("writeas", storage_class=storage.RedisStorage, url=settings.queue_redis_url)
         else:
             instance = Path(settings.instance_path)
             instance.mkdir(parents=True, exist_ok=True)
