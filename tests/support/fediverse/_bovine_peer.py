@@ -28,12 +28,20 @@ DATABASE = "bovine.sqlite3"
 
 
 async def register(db_url: str, domain: str) -> dict:
+    """alice, and bovine's own application actor with its key. bovine-store makes the
+    application actor lazily, on the first signed request in or out, and stores the actor
+    before its key: a second request in that window finds no key and bovine answers 401
+    (say, to our GET of alice's actor while her first Follow to us is being checked), and
+    bovine never resends what that failure lost. Made here, before bovine serves, every
+    request finds both."""
     from bovine.crypto import generate_ed25519_private_key, private_key_to_did_key
     from bovine_store import bovine_admin_store
+    from bovine_store.store import load_application_actor_data
     from tortoise import Tortoise
 
     async with bovine_admin_store(db_url, domain=domain) as store:
         await Tortoise.generate_schemas()
+        await load_application_actor_data({})
         bovine_name = await store.register("alice")
         secret = generate_ed25519_private_key()
         await store.add_identity_string_to_actor(
