@@ -4,6 +4,8 @@ from logging.config import fileConfig
 from alembic import context
 from flask import current_app
 
+from writeas.core import content_generation
+
 # this is the Alembic Config object, which provides
 # access to the values within the .ini file in use.
 config = context.config
@@ -83,6 +85,7 @@ def run_migrations_online():
                 logger.info("No changes in schema detected.")
 
     conf_args = current_app.extensions["migrate"].configure_args
+    conf_args.setdefault("include_name", content_generation.schema_comparison_includes)
     if conf_args.get("process_revision_directives") is None:
         conf_args["process_revision_directives"] = process_revision_directives
 

@@ -5,6 +5,8 @@ from sqlalchemy import MetaData, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.orm import DeclarativeBase, Session
 
+from writeas.core import content_generation
+
 
 class Base(DeclarativeBase):
     # Named constraints let future migrations alter them, SQLite's batch mode included.
@@ -20,6 +22,7 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+content_generation.watch(db.metadata)
 
 # Posts written with a plain INSERT, which no flush sees: noted on the session, so the
 # layers that react to a transaction's posts (federation) find them before it commits.

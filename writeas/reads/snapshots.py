@@ -18,6 +18,7 @@ from datetime import datetime
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import Engine
 
+from writeas.core import content_generation
 from writeas.core.models import Collection, Post
 from writeas.reads.wal_index import WalIndex
 
@@ -119,9 +120,11 @@ class _Held(threading.local):
     serial = 0  # which connection it is: `generation`s of different ones don't compare
     wal_index: WalIndex | None = None  # its database's, while it is open in WAL mode
     looked_for_index = 0  # the serial of the connection `wal_index` was last looked for
+    uncounted = None  # a PostgreSQL engine whose schema has no content generation
 
 
 _held = _Held()
+_UNDEFINED_TABLE = "42P01"
 _inherited: list = []
 _serials = itertools.count(1)
 
@@ -168,14 +171,19 @@ os.register_at_fork(after_in_child=_after_fork)
 
 def generation(engine: Engine) -> tuple | None:
     """A value that moves whenever anything commits to the database, from any connection
-    of any process, so an answer made under it can be given again, without a query, for
-    as long as it holds. With which held connection it was read (values of different
-    ones don't compare), and then: in WAL mode, the WAL-index header (`wal_index`), which
-    costs no system call; else SQLite's `data_version` on the held connection (it counts
-    every other connection's commits, and the held one never writes). None when there is
-    no such value to trust: on PostgreSQL, which has no such counter (every read asks for
-    its row), or while a writer is half-way through the header."""
-    if engine.dialect.name != "sqlite":
+    of any process, so an answer made under it can be given again, without reading its
+    rows, for as long as it holds. With which held connection it was read (values of
+    different ones don't compare), and then: on SQLite in WAL mode, the WAL-index header
+    (`wal_index`), which costs no system call; else SQLite's `data_version` on the held
+    connection (it counts every other connection's commits, and the held one never
+    writes); on PostgreSQL, the counter every write's commit moves
+    (`core.content_generation`), read in a statement of its own before anything the answer
+    shows. None when there is no such value to trust: a schema without the counter, or a
+    writer half-way through the WAL-index header."""
+    dialect = engine.dialect.name
+    if dialect == "postgresql":
+        return _counted(engine)
+    if dialect != "sqlite":
         return None
     index = _held.wal_index
     if index is not None and _held.engine is engine:
@@ -189,6 +197,18 @@ def generation(engine: Engine) -> tuple | None:
     except engine.dialect.loaded_dbapi.Error:
         return None
     return _held.serial, row[0]
+
+
+def _counted(engine: Engine) -> tuple | None:
+    if _held.uncounted is engine:
+        return None
+    try:
+        row = _run(engine, content_generation.READ, ())
+    except engine.dialect.loaded_dbapi.Error as error:
+        if getattr(error, "sqlstate", None) == _UNDEFINED_TABLE:
+            _held.uncounted = engine  # not migrated yet: asked again after a restart
+        return None
+    return None if row is None else (_held.serial, row[0])
 
 
 def _wal_index(engine: Engine) -> WalIndex | None:
