@@ -59,6 +59,8 @@ class Queue:
         if settings.huey_immediate:
             huey = MemoryHuey("writeas", immediate=True)
         elif settings.queue_redis_url:
+            # Not `RedisHuey`: it keeps the `RedisStorage` class of huey's first import,
+            # whose `redis_client` was bound then, as None if Redis was hidden.
             huey = Huey("writeas", storage_class=storage.RedisStorage, url=settings.queue_redis_url)
         else:
             instance = Path(settings.instance_path)
