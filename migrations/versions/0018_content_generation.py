@@ -23,12 +23,4 @@ def upgrade():
 
 
 def downgrade():
-    bind = op.get_bind()
-    if bind.dialect.name != 'postgresql':
-        return
-    for table in bind.exec_driver_sql(
-        "SELECT tablename FROM pg_tables WHERE schemaname = current_schema()"
-    ).scalars():
-        op.execute(f'DROP TRIGGER IF EXISTS {content_generation.TRIGGER} ON "{table}"')
-    op.execute(f'DROP FUNCTION IF EXISTS {content_generation.TRIGGER}()')
-    op.execute(f'DROP TABLE IF EXISTS {content_generation.TABLE}')
+    content_generation.uninstall(op.get_bind())

@@ -162,7 +162,7 @@ def test_every_table_moves_the_counter_however_the_schema_was_made(make_app):
     """A write to any table moves PostgreSQL's counter, in a schema made by `create_all` as
     in one made by the migrations: a table added without the trigger would let an answer
     outlive a write to it."""
-    from flask_migrate import upgrade
+    from flask_migrate import downgrade, upgrade
 
     from writeas.core import content_generation
 
@@ -181,3 +181,15 @@ def test_every_table_moves_the_counter_however_the_schema_was_made(make_app):
         with db.engine.connect() as connection:
             assert content_generation.unwatched_tables(connection) == []
             assert len(content_generation.tables(connection)) > 20
+        downgrade(revision="0017")  # takes every trigger, the function and the counter away
+        with db.engine.connect() as connection:
+            tables = content_generation.tables(connection)
+            assert content_generation.unwatched_tables(connection) == tables
+            left = connection.exec_driver_sql(
+                "SELECT to_regclass(%(t)s), to_regproc(%(f)s)",
+                {"t": content_generation.TABLE, "f": content_generation.TRIGGER},
+            ).one()
+            assert left == (None, None)
+        upgrade()
+        with db.engine.connect() as connection:
+            assert content_generation.unwatched_tables(connection) == []

@@ -19,7 +19,7 @@ from writeas.services import blogs
 from writeas.services.visibility import ANONYMOUS, Reader
 
 
-def plan_of_stream(reader_for, page: int) -> str:
+def plan_of_stream(reader, page: int) -> str:
     blog = db.session.scalar(select(Collection).where(Collection.alias == "alice"))
     seen = []
 
@@ -28,7 +28,7 @@ def plan_of_stream(reader_for, page: int) -> str:
 
     event.listen(db.engine, "before_cursor_execute", record)
     try:
-        blogs.stream(blog, reader_for(blog), page)
+        blogs.stream(blog, reader, page)
     finally:
         event.remove(db.engine, "before_cursor_execute", record)
     statement, parameters = next(s for s in seen if "ORDER BY" in s[0])
@@ -66,9 +66,6 @@ def test_the_stream_walks_the_listed_posts_index(make_app, who, page):
     api.call("POST", "/api/collections/alice/posts", token=alice, json={"body": "Hello"})
     with app.app_context():
         owner = db.session.scalar(select(User).where(User.username == "alice"))
-
-        def reader_for(_blog):
-            return ANONYMOUS if who == "visitor" else Reader(user=owner)
-
-        plan = plan_of_stream(reader_for, page)
+        reader = ANONYMOUS if who == "visitor" else Reader(user=owner)
+        plan = plan_of_stream(reader, page)
         assert "ix_posts_listed" in plan, plan

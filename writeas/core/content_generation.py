@@ -70,6 +70,16 @@ def install(connection: Connection) -> None:
         connection.exec_driver_sql(_WATCH.format(table=table))
 
 
+def uninstall(connection: Connection) -> None:
+    """Undo `install` (a downgrade past it): the triggers, the function, the counter."""
+    if connection.dialect.name != "postgresql":
+        return
+    for table in tables(connection):
+        connection.exec_driver_sql(f'DROP TRIGGER IF EXISTS {TRIGGER} ON "{table}"')
+    connection.exec_driver_sql(f"DROP FUNCTION IF EXISTS {TRIGGER}()")
+    connection.exec_driver_sql(f"DROP TABLE IF EXISTS {TABLE}")
+
+
 def unwatched_tables(connection: Connection) -> list[str]:
     """The schema's tables that a write to would not move the counter."""
     watched = set(connection.execute(_WATCHED, {"name": TRIGGER}).scalars())
