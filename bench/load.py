@@ -171,6 +171,7 @@ def start_server(env: dict, workers: int, port: int | None = None) -> tuple[subp
             "--log-level",
             "warning",
             "--capture-output",
+            "--preload",  # as `make run` and the README's deployment run it
             "wsgi:app",
         ],
         cwd=ROOT,
