@@ -100,3 +100,34 @@ def test_the_queue_loads_only_the_backend_it_uses(make_app, database_url, tmp_pa
     assert seen["redis"] is False
     assert seen["psycopg"] is database_url.startswith("postgresql")  # SQLAlchemy's, on PG
     assert seen == {**seen, "second": "RedisStorage", "client": "Redis"}
+
+
+LOADED = """
+import json, os, threading
+import wsgi
+
+opened = []
+for fd in os.listdir("/proc/self/fd"):
+    try:
+        opened.append(os.readlink(f"/proc/self/fd/{fd}"))
+    except OSError:
+        pass  # the listing's own descriptor, closed by now
+print(json.dumps({"threads": threading.active_count(), "opened": opened}))
+"""
+
+
+def test_the_loaded_app_holds_nothing_a_fork_would_share(make_app, database_url, tmp_path):
+    """gunicorn's `--preload` (as `make run` and the README's deployment run it) forks the
+    workers from a master that has imported `wsgi`. A database connection or socket open
+    then would be shared by every worker (SQLite's locks belong to the process that took
+    them), and a thread started then would exist in the master only."""
+    make_app()
+    env = environment(database_url, INSTANCE_PATH=str(tmp_path / "instance"))
+    env["PYTHONPATH"] = str(ROOT)
+    run = subprocess.run([sys.executable, "-c", LOADED], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    assert seen["threads"] == 1
+    shared = [target for target in seen["opened"]
+              if target.startswith("socket:") or ".db" in target or target.endswith("-shm")]
+    assert shared == []
