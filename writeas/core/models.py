@@ -160,6 +160,7 @@ class Collection(db.Model):
 
 
 LISTED_POSTS = "pinned_position IS NULL AND body <> ''"
+PINNED_POSTS = "pinned_position IS NOT NULL AND body <> ''"
 
 
 class Post(db.Model):
@@ -174,6 +175,11 @@ class Post(db.Model):
         Index(
             "ix_posts_listed", "collection_id", "created", "seq",
             sqlite_where=text(LISTED_POSTS), postgresql_where=text(LISTED_POSTS),
+        ),
+        # Its navigation: found, and counted, without walking the blog's every post.
+        Index(
+            "ix_posts_pinned", "collection_id", "created",
+            sqlite_where=text(PINNED_POSTS), postgresql_where=text(PINNED_POSTS),
         ),
         Index(
             "ix_posts_highlight_due", "highlight_due",

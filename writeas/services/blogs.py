@@ -199,11 +199,14 @@ def delete(alias: str, user: User | None) -> None:
 
 
 def total_posts(collection: Collection | BlogSnapshot, reader: Reader) -> int:
-    return db.session.scalar(
-        select(func.count())
-        .select_from(Post)
-        .where(Post.collection_id == collection.id, published_filter(reader, collection))
+    """The stream's posts and the navigation's, each counted in the partial index that holds
+    exactly its rows: one count over the blog would read every post's row for its body."""
+    shown = and_(Post.collection_id == collection.id, published_filter(reader, collection))
+    stream, pins = (
+        select(func.count()).select_from(Post).where(shown, placed).scalar_subquery()
+        for placed in (Post.pinned_position.is_(None), Post.pinned_position.is_not(None))
     )
+    return db.session.scalar(select(stream + pins))
 
 
 def page_size() -> int:
