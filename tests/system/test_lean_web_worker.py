@@ -50,15 +50,18 @@ print(json.dumps({
 """
 
 
-def test_serving_readers_loads_none_of_the_heavy_libraries(make_app, database_url, tmp_path):
-    make_app()  # the schema, on this test's database
+def fresh_interpreter(make_app, database_url, tmp_path, script: str, *args: str) -> dict:
+    """What `script` prints last, as JSON, run in a new interpreter on this test's schema."""
+    make_app()
     env = environment(database_url, INSTANCE_PATH=str(tmp_path / "instance"))
     env["PYTHONPATH"] = str(ROOT)
-    run = subprocess.run(
-        [sys.executable, "-c", VISIT, json.dumps(NOT_FOR_READERS)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=120, check=True,
-    )
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    run = subprocess.run([sys.executable, "-c", script, *args], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=120, check=True)
+    return json.loads(run.stdout.strip().splitlines()[-1])
+
+
+def test_serving_readers_loads_none_of_the_heavy_libraries(make_app, database_url, tmp_path):
+    seen = fresh_interpreter(make_app, database_url, tmp_path, VISIT, json.dumps(NOT_FOR_READERS))
     assert seen["statuses"] == [200, 200, 200, 200, 200, 404, 200, 200]
     assert seen["loaded"] == []
     assert seen["adapters"] == []
@@ -90,12 +93,7 @@ def test_the_queue_loads_only_the_backend_it_uses(make_app, database_url, tmp_pa
     """huey's storage module tries Redis's client and psycopg when it is imported (16 MB
     between them); a worker whose queue is SQLite's gets neither from the first enqueue,
     and an app built later in the same process with a Redis queue still has Redis."""
-    make_app()
-    env = environment(database_url, INSTANCE_PATH=str(tmp_path / "instance"))
-    env["PYTHONPATH"] = str(ROOT)
-    run = subprocess.run([sys.executable, "-c", QUEUE], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True)
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = fresh_interpreter(make_app, database_url, tmp_path, QUEUE)
     assert seen["status"] == 201 and seen["huey"]  # the colours were queued
     assert seen["redis"] is False
     assert seen["psycopg"] is database_url.startswith("postgresql")  # SQLAlchemy's, on PG
@@ -121,12 +119,7 @@ def test_the_loaded_app_holds_nothing_a_fork_would_share(make_app, database_url,
     workers from a master that has imported `wsgi`. A database connection or socket open
     then would be shared by every worker (SQLite's locks belong to the process that took
     them), and a thread started then would exist in the master only."""
-    make_app()
-    env = environment(database_url, INSTANCE_PATH=str(tmp_path / "instance"))
-    env["PYTHONPATH"] = str(ROOT)
-    run = subprocess.run([sys.executable, "-c", LOADED], cwd=ROOT, env=env,
-                         capture_output=True, text=True, timeout=120, check=True)
-    seen = json.loads(run.stdout.strip().splitlines()[-1])
+    seen = fresh_interpreter(make_app, database_url, tmp_path, LOADED)
     assert seen["threads"] == 1
     shared = [target for target in seen["opened"]
               if target.startswith("socket:") or ".db" in target or target.endswith("-shm")]
