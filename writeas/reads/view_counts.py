@@ -1,10 +1,11 @@
 """Page-view counting that never turns a read into a synchronous write.
 
 Reads add to an in-process tally; a background thread folds the tallies into the posts
-table every few seconds in one short transaction, so a popular post costs one UPDATE per
-interval instead of one per read. A flush that fails keeps its tallies for the next try,
-and the process flushes once more when it exits, so only a hard kill can drop the last
-interval's counts (views are statistics, not acknowledged writes).
+table every few seconds in one short transaction, so a popular post costs one row's update
+per interval instead of one per read, and a thousand posts one UPDATE. A flush that fails
+keeps its tallies for the next try, and the process flushes once more when it exits, so
+only a hard kill can drop the last interval's counts (views are statistics, not
+acknowledged writes).
 """
 
 import atexit
